@@ -1,0 +1,89 @@
+# mote: build the monitor, the guest runtime and example guests, the tests
+# and the benchmarks. `make help` lists the targets.
+
+BUILD ?= build
+CC ?= gcc
+PKGS := liburing-dev libseccomp-dev libcriterion-dev pkg-config gcc make
+CFLAGS_COMMON := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE \
+	-I. -Imonitor
+SAN ?=
+ifeq ($(SAN),1)
+CFLAGS_COMMON += -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+CFLAGS ?=
+CFLAGS += $(CFLAGS_COMMON)
+LDLIBS := -lpthread
+
+MONITOR_SRCS := $(filter-out monitor/main.c,$(wildcard monitor/*.c))
+MONITOR_OBJS := $(MONITOR_SRCS:%.c=$(BUILD)/%.o)
+MONITOR_LIB := $(BUILD)/monitor/libmonitor.a
+MOTE := $(BUILD)/mote
+
+.PHONY: all help deps demo check test test-unit test-asan bench clean format
+all: $(MOTE) guests
+
+help:
+	@echo "make            build build/mote and build/guests/*.elf"
+	@echo "make demo       install missing packages, build, boot the examples"
+	@echo "make check      install missing packages, build, run every test"
+	@echo "                (plain build, then AddressSanitizer + UBSan build)"
+	@echo "make bench      run the boot benchmark (bench/results/*.json)"
+	@echo "make clean      remove build outputs"
+
+# Installs missing Debian packages as root; otherwise prints the command.
+deps:
+	@missing=""; for p in $(PKGS); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \
+			grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "installing:$$missing"; \
+			apt-get update -qq && \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+				$$missing >/dev/null || exit 1; \
+		else \
+			echo "missing packages; run: sudo apt-get install -y$$missing"; \
+			exit 1; \
+		fi; \
+	fi
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(MONITOR_LIB): $(MONITOR_OBJS)
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+
+$(MOTE): $(BUILD)/monitor/main.o $(MONITOR_LIB)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+include guest_abi/guests.mk
+include tests/tests.mk
+include bench/bench.mk
+
+demo: deps
+	$(MAKE) all
+	bash guest_abi/examples/demo.sh $(BUILD)
+
+# Every test, twice: a plain build, then AddressSanitizer + UBSan.
+check: deps
+	$(MAKE) test-unit
+	$(MAKE) test-asan
+
+test: check
+
+test-asan:
+	$(MAKE) BUILD=build-asan SAN=1 test-unit
+
+clean:
+	rm -rf build build-asan
+
+format:
+	clang-format -i monitor/*.[ch] tests/*.c bench/*.c guest_abi/*.h \
+		guest_abi/runtime/*.[ch] guest_abi/examples/*.c
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

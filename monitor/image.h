@@ -1,0 +1,45 @@
+/*
+ * Guest images: validate a static x86-64 ELF once, before any VM exists, and
+ * lay its segments out in a sealed memfd that every VM maps copy-on-write.
+ */
+#ifndef MOTE_IMAGE_H
+#define MOTE_IMAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+#define IMAGE_MAX_SEGMENTS 16
+
+/* Page-aligned guest range with its permissions (PF_R/PF_W/PF_X). */
+struct image_segment {
+	uint64_t start, end;
+	uint32_t flags;
+};
+
+struct mote_image {
+	uint64_t entry;
+	uint64_t lo, hi; /* page-aligned span of all segments */
+	unsigned nseg;
+	struct image_segment seg[IMAGE_MAX_SEGMENTS];
+	int memfd; /* [lo, hi) of guest memory as loaded; -1 before load */
+};
+
+/*
+ * Validates an ELF file held in memory against a guest of mem_size bytes and
+ * fills img (memfd = -1). Returns 0, or -EINVAL/-E2BIG with a one-line reason.
+ */
+int image_parse(const void *data, size_t size, uint64_t mem_size,
+		struct mote_image *img, struct mote_err *err);
+
+/* Reads, validates and loads the file at path into img->memfd. */
+int image_open(const char *path, uint64_t mem_size, struct mote_image *img,
+	       struct mote_err *err);
+
+void image_close(struct mote_image *img);
+
+/* Smallest guest memory (multiple of 2 MiB) that holds the image and stack. */
+uint64_t image_min_mem(const struct mote_image *img);
+
+#endif

@@ -1,0 +1,37 @@
+/*
+ * Command-line parsing for `mote run`, kept apart from main so that every
+ * rejection can be unit-tested.
+ */
+#ifndef MOTE_OPTIONS_H
+#define MOTE_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "err.h"
+
+struct run_opts {
+	uint64_t mem;        /* bytes */
+	uint64_t timeout_ns; /* 0: none */
+	bool stats;
+	bool help;
+	const char *image;
+	int guest_argc; /* guest argv: the image path, then its arguments */
+	char **guest_argv;
+};
+
+/* "16M", "64MiB", "1G", "2097152": bytes. Returns 0 or -EINVAL. */
+int options_parse_size(const char *s, uint64_t *out, struct mote_err *err);
+
+/* "500ms", "2s", "1m", "3" (seconds); "0" means none. */
+int options_parse_duration(const char *s, uint64_t *ns, struct mote_err *err);
+
+/*
+ * Parses the arguments after "run". guest_argv points into argv (argv[i-1]
+ * is overwritten to hold the image path when "--" separates the arguments).
+ * Returns 0 or -EINVAL with the reason in err.
+ */
+int options_parse_run(int argc, char **argv, struct run_opts *o,
+		      struct mote_err *err);
+
+#endif
