@@ -2,7 +2,6 @@
  * ELF64 validation and loading. Every field of the file is untrusted: each
  * offset and size is overflow-checked before use, and errors name the field.
  */
-#define _GNU_SOURCE
 #include "image.h"
 
 #include <elf.h>
@@ -73,12 +72,14 @@ static int check_header(const Elf64_Ehdr *eh, size_t size, struct mote_err *err)
 
 /* Validates one PT_LOAD and appends its page-rounded range to img. */
 static int add_load(const Elf64_Phdr *ph, unsigned idx, size_t size,
-		    uint64_t mem_size, struct mote_image *img,
-		    struct mote_err *err)
+		    struct mote_image *img, struct mote_err *err)
 {
 	uint64_t file_end, mem_end;
 	struct image_segment *s;
 
+	if (img->nseg == IMAGE_MAX_SEGMENTS)
+		return err_set(err, EINVAL, "too many loadable segments (max %d)",
+			       IMAGE_MAX_SEGMENTS);
 	if (ph->p_filesz > ph->p_memsz)
 		return err_set(err, EINVAL,
 			       "segment %u: file size exceeds memory size", idx);
@@ -100,10 +101,6 @@ static int add_load(const Elf64_Phdr *ph, unsigned idx, size_t size,
 	if ((ph->p_flags & PF_W) && (ph->p_flags & PF_X))
 		return err_set(err, EINVAL,
 			       "segment %u is both writable and executable", idx);
-	if (img->nseg == IMAGE_MAX_SEGMENTS)
-		return err_set(err, EINVAL, "too many loadable segments (max %d)",
-			       IMAGE_MAX_SEGMENTS);
-	(void)mem_size;
 	s = &img->seg[img->nseg++];
 	s->start = PAGE_DOWN(ph->p_vaddr);
 	s->end = page_up(mem_end);
@@ -186,12 +183,14 @@ int image_parse(const void *data, size_t size, uint64_t mem_size,
 				       "thread-local storage (PT_TLS) is not "
 				       "supported");
 		case PT_LOAD:
-			if (ph[i].p_memsz == 0)
+			/* An empty segment loads nothing, but its file bytes
+			 * must not be written anywhere either. */
+			if (ph[i].p_memsz == 0 && ph[i].p_filesz == 0)
 				break;
-			load_idx[img->nseg] = i;
-			rc = add_load(&ph[i], i, size, mem_size, img, err);
+			rc = add_load(&ph[i], i, size, img, err);
 			if (rc)
 				return rc;
+			load_idx[img->nseg - 1] = i;
 			break;
 		default: /* notes, GNU_STACK, GNU_PROPERTY: nothing to load */
 			break;

@@ -2,7 +2,6 @@
  * VM lifecycle: KVM VM and vCPU creation, guest memory, image mapping, boot
  * info, and the vCPU run loop with its timeout.
  */
-#define _GNU_SOURCE
 #include "vm.h"
 
 #include <errno.h>

@@ -1,0 +1,41 @@
+/*
+ * errno itself plus strerror and perror, with messages for the error
+ * numbers <errno.h> defines.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+int errno;
+
+char *strerror(int errnum)
+{
+	switch (errnum) {
+	case 0: return "Success";
+	case EPERM: return "Operation not permitted";
+	case ENOENT: return "No such file or directory";
+	case EINTR: return "Interrupted system call";
+	case EIO: return "Input/output error";
+	case EBADF: return "Bad file descriptor";
+	case EAGAIN: return "Resource temporarily unavailable";
+	case ENOMEM: return "Cannot allocate memory";
+	case EACCES: return "Permission denied";
+	case EFAULT: return "Bad address";
+	case EEXIST: return "File exists";
+	case EINVAL: return "Invalid argument";
+	case ENOSPC: return "No space left on device";
+	case EDOM: return "Numerical argument out of domain";
+	case ERANGE: return "Numerical result out of range";
+	case ENOSYS: return "Function not implemented";
+	case EOVERFLOW: return "Value too large for defined data type";
+	default: return "Unknown error";
+	}
+}
+
+void perror(const char *s)
+{
+	if (s && *s)
+		fprintf(stderr, "%s: %s\n", s, strerror(errno));
+	else
+		fprintf(stderr, "%s\n", strerror(errno));
+}

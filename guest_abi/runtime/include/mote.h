@@ -1,0 +1,41 @@
+/*
+ * mote-specific guest API: boot info, raw hypercalls, console and clocks.
+ * Everything else a guest needs comes from the standard-named headers here.
+ */
+#ifndef MOTE_H
+#define MOTE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mote_abi.h"
+
+/* The monitor's boot info (argc/argv, memory layout, TSC calibration). */
+const struct mote_boot_info *mote_boot_info(void);
+
+/*
+ * Raw hypercall number nr with the argument struct at arg: one 64-bit store
+ * of arg to the doorbell at MOTE_HC_GPA + 8 * nr. Each is an exit to the
+ * monitor (tens of microseconds), so batch work per call.
+ */
+void mote_hypercall(unsigned nr, void *arg);
+
+/* Write bytes straight to the console, bypassing stdout's buffer. */
+void mote_console_write(const char *buf, size_t len);
+
+/* Clocks computed from the TSC in the guest, without exiting to the monitor. */
+uint64_t mote_monotonic_ns(void);
+uint64_t mote_wall_ns(void);
+
+/* TSC value read by the very first instruction of _start. */
+uint64_t mote_entry_tsc(void);
+
+static inline uint64_t mote_rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+#endif

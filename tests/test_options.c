@@ -1,0 +1,394 @@
+/*
+ * Command-line parsing of `mote run`: sizes, durations and options, with the
+ * exact one-line message for every rejected form.
+ */
+#include <criterion/criterion.h>
+
+#include <errno.h>
+#include <string.h>
+
+#include "../guest_abi/mote_abi.h"
+#include "options.h"
+
+#define KIB (1ULL << 10)
+#define MIB (1ULL << 20)
+#define GIB (1ULL << 30)
+#define MS  1000000ULL
+#define SEC 1000000000ULL
+
+static void expect_size(const char *s, uint64_t want)
+{
+	struct mote_err err = {""};
+	uint64_t v = 12345;
+
+	cr_assert_eq(options_parse_size(s, &v, &err), 0, "'%s': %s", s,
+		     err.msg);
+	cr_assert_eq(v, want, "'%s' parsed as %llu", s, (unsigned long long)v);
+}
+
+static void expect_bad_size(const char *s)
+{
+	struct mote_err err = {""};
+	uint64_t v = 12345;
+	char want[256];
+
+	cr_assert_eq(options_parse_size(s, &v, &err), -EINVAL, "'%s'", s);
+	snprintf(want, sizeof(want),
+		 "invalid size '%s' (expected e.g. 16M, 512MiB, 1G)", s);
+	cr_assert_str_eq(err.msg, want);
+}
+
+static void expect_duration(const char *s, uint64_t want)
+{
+	struct mote_err err = {""};
+	uint64_t v = 12345;
+
+	cr_assert_eq(options_parse_duration(s, &v, &err), 0, "'%s': %s", s,
+		     err.msg);
+	cr_assert_eq(v, want, "'%s' parsed as %llu", s, (unsigned long long)v);
+}
+
+static void expect_bad_duration(const char *s)
+{
+	struct mote_err err = {""};
+	uint64_t v = 12345;
+	char want[256];
+
+	cr_assert_eq(options_parse_duration(s, &v, &err), -EINVAL, "'%s'", s);
+	snprintf(want, sizeof(want),
+		 "invalid duration '%s' (expected e.g. 500ms, 2s, 1m)", s);
+	cr_assert_str_eq(err.msg, want);
+}
+
+Test(options, parses_sizes_with_and_without_suffixes)
+{
+	expect_size("16M", 16 * MIB);
+	expect_size("64MiB", 64 * MIB);
+	expect_size("1G", GIB);
+	expect_size("4GiB", 4 * GIB);
+	expect_size("2097152", 2 * MIB);
+	expect_size("512K", 512 * KIB);
+	expect_size("8KiB", 8 * KIB);
+	expect_size("16m", 16 * MIB);
+	expect_size("0", 0);
+	expect_size("17179869183G", 17179869183ULL * GIB);
+}
+
+Test(options, rejects_malformed_sizes)
+{
+	expect_bad_size("");
+	expect_bad_size("abc");
+	expect_bad_size("12Q");
+	expect_bad_size("-5");
+	expect_bad_size("+5");
+	expect_bad_size(" 16M");
+	expect_bad_size("16 M");
+	expect_bad_size("16MB");
+	expect_bad_size("M");
+	expect_bad_size("1.5G");
+	expect_bad_size("0x100000");
+}
+
+Test(options, rejects_sizes_that_overflow)
+{
+	expect_bad_size("99999999999999999999G");
+	expect_bad_size("99999999999999999999");
+	expect_bad_size("18446744073709551616");
+	expect_bad_size("17179869184G");
+	expect_bad_size("18014398509481984K");
+}
+
+Test(options, parses_durations)
+{
+	expect_duration("500ms", 500 * MS);
+	expect_duration("2s", 2 * SEC);
+	expect_duration("1m", 60 * SEC);
+	expect_duration("3", 3 * SEC);
+	expect_duration("0", 0);
+	expect_duration("10us", 10000);
+	expect_duration("300ms", 300 * MS);
+}
+
+Test(options, rejects_malformed_durations)
+{
+	expect_bad_duration("");
+	expect_bad_duration("abc");
+	expect_bad_duration("12Q");
+	expect_bad_duration("-5");
+	expect_bad_duration("5h");
+	expect_bad_duration("ms");
+	expect_bad_duration("1.5s");
+	expect_bad_duration("5 s");
+}
+
+Test(options, rejects_durations_that_overflow)
+{
+	expect_bad_duration("99999999999999999999");
+	expect_bad_duration("99999999999999999999ms");
+	expect_bad_duration("18446744074s");
+	expect_bad_duration("307445735m");
+}
+
+/*
+ * options_parse_run works on a mutable argv, as main passes it. guest_argv
+ * points into that array: tests that read it call PARSE at function scope,
+ * not inside an assertion, so the array outlives the call.
+ */
+#define ARGV(...) ((char *[]){__VA_ARGS__, NULL})
+#define ARGC(...) ((int)(sizeof((char *[]){__VA_ARGS__}) / sizeof(char *)))
+#define PARSE(o, err, ...)                                                     \
+	options_parse_run(ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), (o), (err))
+
+static void expect_usage_error(int rc, const struct mote_err *err,
+			       const char *msg)
+{
+	cr_assert_eq(rc, -EINVAL, "rc %d (%s)", rc, err->msg);
+	cr_assert_str_eq(err->msg, msg);
+}
+
+Test(options, uses_defaults_with_only_an_image)
+{
+	struct run_opts o;
+	struct mote_err err = {""};
+	int rc;
+
+	rc = PARSE(&o, &err, "hello.elf");
+	cr_assert_eq(rc, 0, "%s", err.msg);
+	cr_assert_str_eq(o.image, "hello.elf");
+	cr_assert_eq(o.mem, MOTE_MEM_DEFAULT);
+	cr_assert_eq(o.timeout_ns, 0);
+	cr_assert_not(o.stats);
+	cr_assert_not(o.help);
+	cr_assert_eq(o.guest_argc, 1);
+	cr_assert_str_eq(o.guest_argv[0], "hello.elf");
+	cr_assert_null(o.guest_argv[1]);
+}
+
+Test(options, parses_every_option)
+{
+	struct run_opts o;
+	struct mote_err err = {""};
+
+	cr_assert_eq(PARSE(&o, &err, "--mem", "32M", "--timeout", "300ms",
+			   "--stats", "img"),
+		     0, "%s", err.msg);
+	cr_assert_eq(o.mem, 32 * MIB);
+	cr_assert_eq(o.timeout_ns, 300 * MS);
+	cr_assert(o.stats);
+	cr_assert_str_eq(o.image, "img");
+}
+
+Test(options, accepts_option_equals_value)
+{
+	struct run_opts o;
+	struct mote_err err = {""};
+
+	cr_assert_eq(PARSE(&o, &err, "--mem=32M", "--timeout=2s", "img"), 0,
+		     "%s", err.msg);
+	cr_assert_eq(o.mem, 32 * MIB);
+	cr_assert_eq(o.timeout_ns, 2 * SEC);
+}
+
+Test(options, accepts_the_memory_limits)
+{
+	struct run_opts o;
+	struct mote_err err = {""};
+
+	cr_assert_eq(PARSE(&o, &err, "--mem", "2M", "img"), 0, "%s", err.msg);
+	cr_assert_eq(o.mem, 2 * MIB);
+	cr_assert_eq(PARSE(&o, &err, "--mem", "4G", "img"), 0, "%s", err.msg);
+	cr_assert_eq(o.mem, 4 * GIB);
+}
+
+Test(options, rejects_memory_not_a_multiple_of_2_mib)
+{
+	struct run_opts o;
+	struct mote_err err = {""};
+
+	expect_usage_error(
+		PARSE(&o, &err, "--mem", "3M", "img"), &err,
+		"--mem 3M: must be a multiple of 2 MiB from 2M to 4G");
+	expect_usage_error(PARSE(&o, &err, "--mem=2097153", "img"), &err,
+			   "--mem 2097153: must be a multiple of 2 MiB from 2M "
+			   "to 4G");
+}
+
+Test(options, rejects_memory_too_small_or_too_big)
+{
+	struct run_opts o;
+	struct mote_err err = {""};
+
+	expect_usage_error(
+		PARSE(&o, &err, "--mem", "0", "img"), &err,
+		"--mem 0: must be a multiple of 2 MiB from 2M to 4G");
+	expect_usage_error(
+		PARSE(&o, &err, "--mem", "1M", "img"), &err,
+		"--mem 1M: must be a multiple of 2 MiB from 2M to 4G");
+	expect_usage_error(PARSE(&o, &err, "--mem", "4098M", "img"), &err,
+			   "--mem 4098M: must be a multiple of 2 MiB from 2M "
+			   "to 4G");
+	expect_usage_error(
+		PARSE(&o, &err, "--mem", "8G", "img"), &err,
+		"--mem 8G: must be a multiple of 2 MiB from 2M to 4G");
+}
+
+Test(options, rejects_an_invalid_memory_size)
+{
+	struct run_opts o;
+	struct mote_err err = {""};
+
+	expect_usage_error(
+		PARSE(&o, &err, "--mem", "lots", "img"), &err,
+		"invalid size 'lots' (expected e.g. 16M, 512MiB, 1G)");
+	expect_usage_error(PARSE(&o, &err, "--mem=", "img"), &err,
+			   "invalid size '' (expected e.g. 16M, 512MiB, 1G)");
+}
+
+Test(options, rejects_an_invalid_timeout)
+{
+	struct run_opts o;
+	struct mote_err err = {""};
+
+	expect_usage_error(PARSE(&o, &err, "--timeout", "soon", "img"), &err,
+			   "invalid duration 'soon' (expected e.g. 500ms, 2s, "
+			   "1m)");
+}
+
+Test(options, rejects_an_unknown_option)
+{
+	struct run_opts o;
+	struct mote_err err = {""};
+
+	expect_usage_error(PARSE(&o, &err, "--frobnicate", "img"), &err,
+			   "unknown option '--frobnicate'");
+	expect_usage_error(PARSE(&o, &err, "--memory=16M", "img"), &err,
+			   "unknown option '--memory=16M'");
+	expect_usage_error(PARSE(&o, &err, "--stats=yes", "img"), &err,
+			   "unknown option '--stats=yes'");
+	expect_usage_error(PARSE(&o, &err, "-x", "img"), &err,
+			   "unknown option '-x'");
+}
+
+Test(options, rejects_an_option_without_its_value)
+{
+	struct run_opts o;
+	struct mote_err err = {""};
+
+	expect_usage_error(PARSE(&o, &err, "--mem"), &err,
+			   "option --mem needs a value");
+	expect_usage_error(PARSE(&o, &err, "--stats", "--timeout"), &err,
+			   "option --timeout needs a value");
+}
+
+Test(options, rejects_a_missing_image)
+{
+	struct run_opts o;
+	struct mote_err err = {""};
+
+	expect_usage_error(options_parse_run(0, ARGV(NULL), &o, &err), &err,
+			   "missing IMAGE");
+	expect_usage_error(PARSE(&o, &err, "--stats"), &err, "missing IMAGE");
+	expect_usage_error(PARSE(&o, &err, "--mem", "32M"), &err,
+			   "missing IMAGE");
+}
+
+Test(options, rejects_a_separator_without_an_image)
+{
+	struct run_opts o;
+	struct mote_err err = {""};
+
+	expect_usage_error(PARSE(&o, &err, "--"), &err,
+			   "missing IMAGE before '--'");
+	expect_usage_error(PARSE(&o, &err, "--stats", "--", "img"), &err,
+			   "missing IMAGE before '--'");
+}
+
+Test(options, passes_arguments_after_the_image_to_the_guest)
+{
+	struct run_opts o;
+	struct mote_err err = {""};
+	int rc;
+
+	rc = PARSE(&o, &err, "--stats", "img", "a", "--mem", "-b");
+	cr_assert_eq(rc, 0, "%s", err.msg);
+	cr_assert_str_eq(o.image, "img");
+	cr_assert_eq(o.mem, MOTE_MEM_DEFAULT);
+	cr_assert_eq(o.guest_argc, 4);
+	cr_assert_str_eq(o.guest_argv[0], "img");
+	cr_assert_str_eq(o.guest_argv[1], "a");
+	cr_assert_str_eq(o.guest_argv[2], "--mem");
+	cr_assert_str_eq(o.guest_argv[3], "-b");
+	cr_assert_null(o.guest_argv[4]);
+}
+
+Test(options, drops_the_separator_between_image_and_arguments)
+{
+	struct run_opts o;
+	struct mote_err err = {""};
+	int rc;
+
+	rc = PARSE(&o, &err, "img", "--", "9", "--", "x");
+	cr_assert_eq(rc, 0, "%s", err.msg);
+	cr_assert_str_eq(o.image, "img");
+	cr_assert_eq(o.guest_argc, 4);
+	cr_assert_str_eq(o.guest_argv[0], "img");
+	cr_assert_str_eq(o.guest_argv[1], "9");
+	cr_assert_str_eq(o.guest_argv[2], "--");
+	cr_assert_str_eq(o.guest_argv[3], "x");
+	cr_assert_null(o.guest_argv[4]);
+}
+
+Test(options, passes_no_arguments_after_a_trailing_separator)
+{
+	struct run_opts o;
+	struct mote_err err = {""};
+	int rc;
+
+	rc = PARSE(&o, &err, "--mem=4M", "img", "--");
+	cr_assert_eq(rc, 0, "%s", err.msg);
+	cr_assert_eq(o.guest_argc, 1);
+	cr_assert_str_eq(o.guest_argv[0], "img");
+	cr_assert_null(o.guest_argv[1]);
+}
+
+Test(options, treats_a_lone_dash_as_the_image)
+{
+	struct run_opts o;
+	struct mote_err err = {""};
+	int rc;
+
+	rc = PARSE(&o, &err, "-", "x");
+	cr_assert_eq(rc, 0, "%s", err.msg);
+	cr_assert_str_eq(o.image, "-");
+	cr_assert_eq(o.guest_argc, 2);
+}
+
+Test(options, honours_help_anywhere_before_the_image)
+{
+	struct run_opts o;
+	struct mote_err err = {""};
+
+	cr_assert_eq(PARSE(&o, &err, "--help"), 0, "%s", err.msg);
+	cr_assert(o.help);
+	cr_assert_eq(PARSE(&o, &err, "-h", "img"), 0, "%s", err.msg);
+	cr_assert(o.help);
+	cr_assert_eq(
+		PARSE(&o, &err, "--mem", "32M", "--stats", "--help", "img"), 0,
+		"%s", err.msg);
+	cr_assert(o.help);
+	cr_assert_eq(PARSE(&o, &err, "--help", "--bogus"), 0, "%s", err.msg);
+	cr_assert(o.help);
+}
+
+Test(options, passes_help_after_the_image_to_the_guest)
+{
+	struct run_opts o;
+	struct mote_err err = {""};
+	int rc;
+
+	rc = PARSE(&o, &err, "img", "--help");
+	cr_assert_eq(rc, 0, "%s", err.msg);
+	cr_assert_not(o.help);
+	cr_assert_eq(o.guest_argc, 2);
+	cr_assert_str_eq(o.guest_argv[1], "--help");
+}
