@@ -64,6 +64,7 @@ enum mote_hypercall {
 	MOTE_HC_CONSOLE = 0, /* struct mote_hc_console: write bytes to console */
 	MOTE_HC_EXIT = 1,    /* struct mote_hc_exit: stop with a status */
 	MOTE_HC_FAULT = 2,   /* used by the exception stubs; not for guests */
+	MOTE_HC_WAIT = 3,    /* struct mote_hc_wait: block until deadline/event */
 	MOTE_HC_COUNT
 };
 
@@ -77,6 +78,21 @@ struct mote_hc_exit {
 	int64_t status;     /* the monitor exits with (status & 0xff) */
 	uint64_t entry_tsc; /* TSC read by the guest's first instruction, or 0 */
 };
+
+/*
+ * Blocks the guest, using no host CPU, until the guest monotonic clock
+ * (ns since tsc_base, see mote_boot_info) reaches deadline_ns or an event
+ * for this VM arrives (e.g. a device completion). A deadline in the past
+ * returns at once; UINT64_MAX waits for an event only. The monitor writes
+ * the reason into `result`, so the struct must lie in guest-writable memory
+ * (a writable segment, the heap or the stack).
+ */
+struct mote_hc_wait {
+	uint64_t deadline_ns; /* in: guest monotonic ns */
+	uint64_t result;      /* out: MOTE_WAIT_TIMEOUT or MOTE_WAIT_EVENT */
+};
+#define MOTE_WAIT_TIMEOUT 0u
+#define MOTE_WAIT_EVENT 1u
 
 /*
  * The exception stub for vector v does `movl $v, %eax` and stores %rax to the
@@ -127,6 +143,7 @@ struct mote_boot_info {
 #endif
 MOTE_STATIC_ASSERT(sizeof(struct mote_hc_console) == 16, "abi");
 MOTE_STATIC_ASSERT(sizeof(struct mote_hc_exit) == 16, "abi");
+MOTE_STATIC_ASSERT(sizeof(struct mote_hc_wait) == 16, "abi");
 MOTE_STATIC_ASSERT(sizeof(struct mote_boot_info) == 128, "abi");
 MOTE_STATIC_ASSERT(MOTE_STUB_SIZE * MOTE_EXCEPTION_VECTORS <= MOTE_PAGE_SIZE,
 		   "abi");

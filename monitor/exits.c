@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -128,7 +129,7 @@ static void handle_fault(struct mote_vm *vm, struct mote_result *res,
 }
 
 static void hc_console(struct mote_vm *vm, struct mote_result *res,
-		       uint64_t gpa, int *resume)
+		       uint64_t gpa, enum exit_action *next)
 {
 	struct mote_hc_console a;
 	const char *buf;
@@ -147,7 +148,7 @@ static void hc_console(struct mote_vm *vm, struct mote_result *res,
 		return;
 	}
 	if (a.len == 0) {
-		*resume = 1;
+		*next = EXIT_RESUME;
 		return;
 	}
 	buf = guest_mem_ptr(&vm->gm, a.buf, a.len, 1);
@@ -159,7 +160,53 @@ static void hc_console(struct mote_vm *vm, struct mote_result *res,
 		return;
 	}
 	vm->console(vm->console_ctx, buf, a.len);
-	*resume = 1;
+	*next = EXIT_RESUME;
+}
+
+/* The guest blocks until its deadline (guest monotonic ns) or an event. */
+static void hc_wait(struct mote_vm *vm, struct mote_result *res, uint64_t gpa,
+		    enum exit_action *next)
+{
+	struct mote_hc_wait a;
+
+	if (guest_mem_read(&vm->gm, gpa, &a, sizeof(a), 8) < 0) {
+		exits_crash(vm, res,
+			    "bad hypercall: WAIT argument at 0x%llx is outside "
+			    "guest memory or misaligned",
+			    (unsigned long long)gpa);
+		return;
+	}
+	/* The result is written back: never into the guest's read-only
+	 * pages (its code, boot info), which it could not write itself. */
+	if (!vm_guest_writable(vm, gpa, sizeof(a))) {
+		exits_crash(vm, res,
+			    "bad hypercall: WAIT argument at 0x%llx is not in "
+			    "guest-writable memory",
+			    (unsigned long long)gpa);
+		return;
+	}
+	vm->wait_gpa = gpa;
+	if (__builtin_add_overflow(vm->mono_base, a.deadline_ns,
+				   &vm->wait_until))
+		vm->wait_until = UINT64_MAX;
+	if (vm->wait_until <= mono_ns()) {
+		exits_wait_done(vm, MOTE_WAIT_TIMEOUT);
+		*next = EXIT_RESUME;
+		return;
+	}
+	*next = EXIT_WAIT;
+}
+
+void exits_wait_done(struct mote_vm *vm, uint64_t result)
+{
+	/* hc_wait checked the address: in memory and guest-writable */
+	uint64_t *p = guest_mem_ptr(&vm->gm,
+				    vm->wait_gpa +
+					    offsetof(struct mote_hc_wait, result),
+				    sizeof(*p), 8);
+
+	if (p)
+		*p = result;
 }
 
 static void hc_exit(struct mote_vm *vm, struct mote_result *res, uint64_t gpa)
@@ -188,17 +235,18 @@ static void hc_exit(struct mote_vm *vm, struct mote_result *res, uint64_t gpa)
 
 /* A store to the hypercall page: the number is the slot, the value the
  * argument's guest address. */
-static int handle_mmio(struct mote_vm *vm, struct mote_result *res)
+static enum exit_action handle_mmio(struct mote_vm *vm,
+				    struct mote_result *res)
 {
 	struct kvm_run *run = vm->run;
 	uint64_t addr = run->mmio.phys_addr, value, nr;
-	int resume = 0;
+	enum exit_action next = EXIT_DONE;
 
 	if (addr < MOTE_HC_GPA || addr >= MOTE_HC_GPA + MOTE_PAGE_SIZE) {
 		exits_crash(vm, res,
 			    "guest crashed: access to unbacked address 0x%llx",
 			    (unsigned long long)addr);
-		return 0;
+		return EXIT_DONE;
 	}
 	nr = (addr - MOTE_HC_GPA) / 8;
 	if (!run->mmio.is_write || run->mmio.len != 8 || (addr & 7)) {
@@ -206,12 +254,15 @@ static int handle_mmio(struct mote_vm *vm, struct mote_result *res)
 			    "bad hypercall: slot %llu needs one aligned 64-bit "
 			    "store",
 			    (unsigned long long)nr);
-		return 0;
+		return EXIT_DONE;
 	}
 	memcpy(&value, run->mmio.data, sizeof(value));
 	switch (nr) {
 	case MOTE_HC_CONSOLE:
-		hc_console(vm, res, value, &resume);
+		hc_console(vm, res, value, &next);
+		break;
+	case MOTE_HC_WAIT:
+		hc_wait(vm, res, value, &next);
 		break;
 	case MOTE_HC_EXIT:
 		hc_exit(vm, res, value);
@@ -224,35 +275,35 @@ static int handle_mmio(struct mote_vm *vm, struct mote_result *res)
 			    (unsigned long long)nr);
 		break;
 	}
-	return resume;
+	return next;
 }
 
-int exits_handle(struct mote_vm *vm, struct mote_result *res)
+enum exit_action exits_handle(struct mote_vm *vm, struct mote_result *res)
 {
 	struct kvm_run *run = vm->run;
 
 	switch (run->exit_reason) {
 	case KVM_EXIT_SHUTDOWN:
 		exits_crash(vm, res, "guest crashed: triple fault");
-		return 0;
+		return EXIT_DONE;
 	case KVM_EXIT_MMIO:
 		return handle_mmio(vm, res);
 	case KVM_EXIT_IO:
 		exits_crash(vm, res, "guest crashed: port I/O to 0x%x",
 			    run->io.port);
-		return 0;
+		return EXIT_DONE;
 	case KVM_EXIT_FAIL_ENTRY:
 		exits_crash(vm, res, "guest crashed: VM entry failed (0x%llx)",
 			    (unsigned long long)run->fail_entry
 				    .hardware_entry_failure_reason);
-		return 0;
+		return EXIT_DONE;
 	case KVM_EXIT_INTERNAL_ERROR:
 		exits_crash(vm, res, "guest crashed: KVM internal error %u",
 			    run->internal.suberror);
-		return 0;
+		return EXIT_DONE;
 	default:
 		exits_crash(vm, res, "guest crashed: unexpected exit %u",
 			    run->exit_reason);
-		return 0;
+		return EXIT_DONE;
 	}
 }

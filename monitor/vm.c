@@ -1,17 +1,15 @@
 /*
  * VM lifecycle: KVM VM and vCPU creation, guest memory, image mapping, boot
- * info, and the vCPU run loop with its timeout.
+ * info, reset for reuse, and destruction.
  */
 #include "vm.h"
 
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "../guest_abi/mote_abi.h"
@@ -22,22 +20,10 @@
 
 #define MSR_IA32_TSC 0x10
 
-/* Real-time signal that interrupts KVM_RUN when a run's timeout expires. */
-#define SIG_KICK (SIGRTMIN + 1)
-
-static void kick_handler(int sig)
-{
-	(void)sig; /* only there so KVM_RUN returns -EINTR */
-}
-
-static void install_kick_handler(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = kick_handler;
-	sigaction(SIG_KICK, &sa, NULL);
-}
+/* FPU/SSE state of a freshly created vCPU, restored when a VM is reused. */
+static struct kvm_fpu pristine_fpu;
+static bool have_pristine_fpu;
+static pthread_mutex_t pristine_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void stdout_console(void *ctx, const char *buf, size_t len)
 {
@@ -52,32 +38,6 @@ static void stdout_console(void *ctx, const char *buf, size_t len)
 		buf += n;
 		len -= (size_t)n;
 	}
-}
-
-/*
- * The kick signal stays blocked in the thread and is unblocked only inside
- * KVM_RUN, so a timeout that fires between two KVM_RUN calls is not lost.
- */
-static int setup_signal_mask(struct mote_vm *vm, struct mote_err *err)
-{
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	_Alignas(8) uint8_t raw[sizeof(struct kvm_signal_mask) + 8];
-	struct kvm_signal_mask *km = (struct kvm_signal_mask *)raw;
-	sigset_t blocked, during;
-
-	pthread_once(&once, install_kick_handler);
-
-	sigemptyset(&blocked);
-	sigaddset(&blocked, SIG_KICK);
-	pthread_sigmask(SIG_BLOCK, &blocked, NULL);
-	pthread_sigmask(SIG_BLOCK, NULL, &during);
-	sigdelset(&during, SIG_KICK);
-	km->len = 8; /* the kernel's sigset_t, not glibc's 128-byte one */
-	memcpy(km->sigset, &during, 8);
-	if (ioctl(vm->vcpu_fd, KVM_SET_SIGNAL_MASK, km) < 0)
-		return err_set(err, errno, "KVM_SET_SIGNAL_MASK: %s",
-			       strerror(errno));
-	return 0;
 }
 
 static int create_vcpu(struct mote_vm *vm, const struct kvm_host *kh,
@@ -102,7 +62,12 @@ static int create_vcpu(struct mote_vm *vm, const struct kvm_host *kh,
 	if (khz <= 0)
 		return err_set(err, errno, "KVM_GET_TSC_KHZ: %s", strerror(errno));
 	vm->tsc_hz = (uint64_t)khz * 1000;
-	return setup_signal_mask(vm, err);
+	pthread_mutex_lock(&pristine_lock);
+	if (!have_pristine_fpu &&
+	    ioctl(vm->vcpu_fd, KVM_GET_FPU, &pristine_fpu) == 0)
+		have_pristine_fpu = true;
+	pthread_mutex_unlock(&pristine_lock);
+	return kick_vcpu_mask(vm->vcpu_fd, err);
 }
 
 int mote_vm_create(uint64_t mem_size, struct mote_vm **out,
@@ -204,31 +169,59 @@ static int read_guest_tsc(struct mote_vm *vm, uint64_t *tsc,
 	return 0;
 }
 
+/* Maps the image and builds the tables, unless this VM already has them. */
+int vm_prepare(struct mote_vm *vm, const struct mote_image *img,
+		     struct mote_err *err)
+{
+	if (vm->img == img)
+		return 0;
+	if (vm->img &&
+	    mmap(vm->mem + vm->img->lo, vm->img->hi - vm->img->lo,
+		 PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1,
+		 0) == MAP_FAILED)
+		return err_set(err, errno, "unmapping image: %s",
+			       strerror(errno));
+	vm->img = NULL;
+	/* Every VM of an image shares its pages until it writes to them. */
+	if (mmap(vm->mem + img->lo, img->hi - img->lo, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_FIXED, img->memfd, 0) == MAP_FAILED)
+		return err_set(err, errno, "mapping image: %s", strerror(errno));
+	vm->img = img;
+	return cpu_build_tables(vm->mem, vm->mem_size, img, err);
+}
+
 int mote_vm_load(struct mote_vm *vm, const struct mote_image *img, int argc,
 		 char *const argv[], struct mote_err *err)
 {
 	struct mote_boot_info *bi;
-	uint64_t stack_top = vm->mem_size;
+	uint64_t stack_top = vm->mem_size, t0, t1;
 	int rc;
 
 	if (image_min_mem(img) > vm->mem_size)
 		return err_set(err, E2BIG,
 			       "image too large for guest memory of %llu MiB",
 			       (unsigned long long)(vm->mem_size >> 20));
-	/* Every VM of an image shares its pages until it writes to them. */
-	if (mmap(vm->mem + img->lo, img->hi - img->lo, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_FIXED, img->memfd, 0) == MAP_FAILED)
-		return err_set(err, errno, "mapping image: %s", strerror(errno));
-	vm->img = img;
-	rc = cpu_build_tables(vm->mem, vm->mem_size, img, err);
+	if (vm->used) {
+		rc = vm_reset(vm, err);
+		if (rc)
+			return rc;
+	}
+	rc = vm_prepare(vm, img, err);
 	if (!rc)
 		rc = write_args(vm, argc, argv, err);
 	if (!rc)
 		rc = cpu_set_entry_state(vm->vcpu_fd, img->entry, stack_top, err);
-	if (!rc)
-		rc = read_guest_tsc(vm, &vm->tsc_base, err);
 	if (rc)
 		return rc;
+	/* Correlate the guest TSC with host time as tightly as we can: the
+	 * midpoint of two host reads around the TSC read. */
+	t0 = mono_ns();
+	rc = read_guest_tsc(vm, &vm->tsc_base, err);
+	t1 = mono_ns();
+	if (rc)
+		return rc;
+	vm->mono_base = t0 + (t1 - t0) / 2;
 	bi = (struct mote_boot_info *)(vm->mem + MOTE_BOOT_INFO_GPA);
 	memset(bi, 0, sizeof(*bi));
 	bi->magic = MOTE_BOOT_MAGIC;
@@ -241,99 +234,72 @@ int mote_vm_load(struct mote_vm *vm, const struct mote_image *img, int argc,
 	bi->stack_top = stack_top;
 	bi->tsc_hz = vm->tsc_hz;
 	bi->tsc_base = vm->tsc_base;
-	vm->mono_base = mono_ns();
-	bi->wall_ns = wall_ns();
+	bi->wall_ns = wall_ns() - (mono_ns() - vm->mono_base);
+	vm->used = true;
 	return 0;
+}
+
+int vm_reset(struct mote_vm *vm, struct mote_err *err)
+{
+	/* Boot info and args, then everything from the image up: anonymous
+	 * pages read back as zero, image pages as the sealed template. The
+	 * descriptor pages and page tables below are not guest-writable. */
+	if (madvise(vm->mem + MOTE_BOOT_INFO_GPA,
+		    MOTE_ARGS_GPA + MOTE_ARGS_SIZE - MOTE_BOOT_INFO_GPA,
+		    MADV_DONTNEED) < 0 ||
+	    madvise(vm->mem + MOTE_IMAGE_MIN, vm->mem_size - MOTE_IMAGE_MIN,
+		    MADV_DONTNEED) < 0)
+		return err_set(err, errno, "resetting guest memory: %s",
+			       strerror(errno));
+	/* x87/SSE registers could carry data from the last guest. */
+	if (have_pristine_fpu &&
+	    ioctl(vm->vcpu_fd, KVM_SET_FPU, &pristine_fpu) < 0)
+		return err_set(err, errno, "KVM_SET_FPU: %s", strerror(errno));
+	vm->used = false;
+	return 0;
+}
+
+bool vm_guest_writable(const struct mote_vm *vm, uint64_t gpa, uint64_t len)
+{
+	const struct mote_image *img = vm->img;
+	uint64_t end, heap_end = vm->mem_size - MOTE_STACK_SIZE - MOTE_PAGE_SIZE;
+
+	if (!img || __builtin_add_overflow(gpa, len, &end))
+		return false;
+	if (gpa >= img->hi && end <= heap_end)
+		return true;
+	if (gpa >= vm->mem_size - MOTE_STACK_SIZE && end <= vm->mem_size)
+		return true;
+	for (unsigned i = 0; i < img->nseg; i++)
+		if ((img->seg[i].flags & 2 /* PF_W */) &&
+		    gpa >= img->seg[i].start && end <= img->seg[i].end)
+			return true;
+	return false;
+}
+
+uint64_t vm_resident_bytes(const struct mote_vm *vm)
+{
+	size_t pages = vm->mem_size / MOTE_PAGE_SIZE;
+	unsigned char vec[4096];
+	uint64_t n = 0;
+
+	for (size_t off = 0; off < pages; off += sizeof(vec)) {
+		size_t chunk = pages - off < sizeof(vec) ? pages - off
+							 : sizeof(vec);
+
+		if (mincore(vm->mem + off * MOTE_PAGE_SIZE,
+			    chunk * MOTE_PAGE_SIZE, vec) < 0)
+			return 0;
+		for (size_t i = 0; i < chunk; i++)
+			n += vec[i] & 1;
+	}
+	return n * MOTE_PAGE_SIZE;
 }
 
 void mote_vm_set_console(struct mote_vm *vm, mote_console_fn fn, void *ctx)
 {
 	vm->console = fn ? fn : stdout_console;
 	vm->console_ctx = ctx;
-}
-
-static int arm_timer(uint64_t timeout_ns, timer_t *t)
-{
-	struct sigevent sev;
-	struct itimerspec its;
-
-	memset(&sev, 0, sizeof(sev));
-	sev.sigev_notify = SIGEV_THREAD_ID;
-	sev.sigev_signo = SIG_KICK;
-	sev._sigev_un._tid = gettid();
-	if (timer_create(CLOCK_MONOTONIC, &sev, t) < 0)
-		return -errno;
-	memset(&its, 0, sizeof(its));
-	its.it_value.tv_sec = (time_t)(timeout_ns / 1000000000ull);
-	its.it_value.tv_nsec = (long)(timeout_ns % 1000000000ull);
-	if (timer_settime(*t, 0, &its, NULL) < 0) {
-		int e = errno;
-
-		timer_delete(*t);
-		return -e;
-	}
-	return 0;
-}
-
-static void drain_kick(void)
-{
-	sigset_t s;
-	struct timespec zero = { 0, 0 };
-
-	sigemptyset(&s);
-	sigaddset(&s, SIG_KICK);
-	while (sigtimedwait(&s, NULL, &zero) > 0)
-		;
-}
-
-int mote_vm_run(struct mote_vm *vm, uint64_t timeout_ns,
-		struct mote_result *res)
-{
-	uint64_t deadline = 0;
-	timer_t timer;
-	int armed = 0, rc = 0;
-
-	memset(res, 0, sizeof(*res));
-	res->t_start = mono_ns();
-	if (timeout_ns) {
-		deadline = res->t_start + timeout_ns;
-		if (arm_timer(timeout_ns, &timer) < 0) {
-			res->outcome = MOTE_FAILED;
-			snprintf(res->reason, sizeof(res->reason),
-				 "cannot arm timeout: %s", strerror(errno));
-			return -1;
-		}
-		armed = 1;
-	}
-	for (;;) {
-		if (ioctl(vm->vcpu_fd, KVM_RUN, 0) < 0) {
-			if (errno == EINTR || errno == EAGAIN) {
-				drain_kick();
-				if (deadline && mono_ns() >= deadline) {
-					res->outcome = MOTE_TIMED_OUT;
-					res->t_exit = mono_ns();
-					snprintf(res->reason, sizeof(res->reason),
-						 "timed out after %llu ms",
-						 (unsigned long long)(timeout_ns /
-								      1000000));
-					break;
-				}
-				continue;
-			}
-			res->outcome = MOTE_FAILED;
-			snprintf(res->reason, sizeof(res->reason),
-				 "KVM_RUN: %s", strerror(errno));
-			rc = -1;
-			break;
-		}
-		if (!exits_handle(vm, res))
-			break;
-	}
-	if (armed) {
-		timer_delete(timer);
-		drain_kick();
-	}
-	return rc;
 }
 
 void mote_vm_destroy(struct mote_vm *vm)

@@ -1,11 +1,13 @@
 /*
- * The VM structure, shared by the files that implement the VM lifecycle
- * (vm.c) and exit handling (exits.c). Nothing else includes it.
+ * The VM structure and the internal steps shared by the VM lifecycle
+ * (vm.c), exit handling (exits.c), the run loops (run.c) and the fleet.
  */
 #ifndef MOTE_VM_INTERNAL_H
 #define MOTE_VM_INTERNAL_H
 
 #include <linux/kvm.h>
+#include <stdbool.h>
+#include <time.h>
 
 #include "guest_mem.h"
 #include "vm.h"
@@ -17,21 +19,64 @@ struct mote_vm {
 	uint8_t *mem;
 	uint64_t mem_size;
 	struct guest_mem gm;
-	const struct mote_image *img;
+	const struct mote_image *img; /* mapped image; tables built for it */
+	bool used;                    /* ran a guest since creation/reset */
 	mote_console_fn console;
 	void *console_ctx;
 	/* clock correlation taken at load: guest TSC and host clocks */
 	uint64_t tsc_hz, tsc_base, mono_base;
+	/* set by a WAIT hypercall: host deadline and where the result goes */
+	uint64_t wait_until, wait_gpa;
 };
 
-/*
- * Handles one KVM exit. Returns 1 to resume the guest, 0 when the run ended
- * (res filled).
- */
-int exits_handle(struct mote_vm *vm, struct mote_result *res);
+enum exit_action {
+	EXIT_DONE,   /* the run ended; res is filled */
+	EXIT_RESUME, /* re-enter the guest */
+	EXIT_WAIT,   /* the guest waits until vm->wait_until or an event */
+};
 
-/* Fills res as a crash with the guest's rip and a formatted reason. */
-void exits_crash(struct mote_vm *vm, struct mote_result *res, const char *fmt,
-		 ...) __attribute__((format(printf, 3, 4)));
+/* Handles the exit in vm->run. */
+enum exit_action exits_handle(struct mote_vm *vm, struct mote_result *res);
+
+/* Ends a WAIT: writes result (MOTE_WAIT_*) back to the guest's struct. */
+void exits_wait_done(struct mote_vm *vm, uint64_t result);
+
+/* True when [gpa, gpa + len) is memory the guest itself may write. */
+bool vm_guest_writable(const struct mote_vm *vm, uint64_t gpa, uint64_t len);
+
+/*
+ * Makes a VM that ran a guest clean for the next one: guest memory back to
+ * zero (and the image to its template), so no byte of the previous guest
+ * survives. Registers and FPU state are reset by the next load.
+ */
+int vm_reset(struct mote_vm *vm, struct mote_err *err);
+
+/* Maps img and builds its page tables ahead of a later mote_vm_load. */
+int vm_prepare(struct mote_vm *vm, const struct mote_image *img,
+	       struct mote_err *err);
+
+/* Bytes of guest memory resident on the host (shared image pages included). */
+uint64_t vm_resident_bytes(const struct mote_vm *vm);
+
+enum step {
+	STEP_DONE,   /* the run ended; res is filled (or the monitor failed) */
+	STEP_WAIT,   /* the guest waits: vm->wait_until */
+	STEP_KICKED, /* KVM_RUN was interrupted by the kick signal */
+};
+
+/* Runs the vCPU in the calling thread until done, a wait, or a kick. */
+enum step vm_step(struct mote_vm *vm, struct mote_result *res);
+
+/*
+ * The kick signal interrupts KVM_RUN. It is blocked in every thread that
+ * runs vCPUs and unblocked only inside KVM_RUN (KVM_SET_SIGNAL_MASK), so a
+ * kick that arrives between two KVM_RUN calls is not lost.
+ */
+void kick_block_in_thread(void);
+int kick_timer_create(timer_t *t);
+/* Fires the kick at absolute CLOCK_MONOTONIC ns (0 disarms). */
+int kick_timer_arm(timer_t t, uint64_t at_ns);
+void kick_drain(void);
+int kick_vcpu_mask(int vcpu_fd, struct mote_err *err);
 
 #endif

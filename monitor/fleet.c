@@ -1,0 +1,612 @@
+/*
+ * The fleet: M:N scheduling of VMs on a few worker threads (a waiting guest
+ * holds no thread), a warm pool refilled in the background, and teardown
+ * off the workers' path.
+ */
+#include "fleet.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "../guest_abi/mote_abi.h"
+#include "timeutil.h"
+#include "vm_internal.h"
+
+/* A running guest yields its worker after this long if others wait. */
+#define SLICE_NS (20 * 1000 * 1000ull)
+#define WORKER_STACK (256 * 1024)
+/* After a failed pool refill, wait this long before trying again. */
+#define REFILL_BACKOFF_NS (100 * 1000 * 1000ull)
+
+struct mote_instance {
+	struct mote_fleet *fleet;
+	struct mote_vm *vm;
+	struct mote_start start; /* argv points into argv_copy */
+	char **argv_copy;
+	uint64_t deadline; /* host ns; UINT64_MAX: none */
+	uint64_t wake_at;  /* while parked */
+	size_t heap_idx;   /* index in the parked heap, while parked */
+	bool parked, done;
+	struct mote_result res;
+	struct mote_instance_stats st;
+	struct mote_instance *next; /* run queue */
+};
+
+struct vm_list {
+	struct mote_vm **v;
+	size_t n, cap;
+};
+
+struct mote_fleet {
+	struct mote_fleet_config cfg;
+	pthread_mutex_t lock;
+	pthread_cond_t work;  /* run queue non-empty or parked deadline */
+	pthread_cond_t done;  /* an instance finished */
+	pthread_cond_t house; /* housekeeper: refill or reap */
+	pthread_cond_t pool_changed;
+	struct mote_instance *head, *tail; /* run queue */
+	struct mote_instance **parked;     /* min-heap on wake_at */
+	size_t nparked, parked_cap;
+	struct vm_list pool, reap;
+	unsigned creating;     /* pool VMs being created */
+	uint64_t refill_after; /* backoff after a failed refill */
+	bool stopping;
+	pthread_t *threads;
+	unsigned nthreads;
+	pthread_t housekeeper;
+	bool have_housekeeper;
+};
+
+static bool list_push(struct vm_list *l, struct mote_vm *vm)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		struct mote_vm **v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v)
+			return false;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = vm;
+	return true;
+}
+
+/* --- run queue and parked heap (fleet lock held) --- */
+
+static void queue_push(struct mote_fleet *f, struct mote_instance *i)
+{
+	i->next = NULL;
+	if (f->tail)
+		f->tail->next = i;
+	else
+		f->head = i;
+	f->tail = i;
+	pthread_cond_signal(&f->work);
+}
+
+static struct mote_instance *queue_pop(struct mote_fleet *f)
+{
+	struct mote_instance *i = f->head;
+
+	if (i) {
+		f->head = i->next;
+		if (!f->head)
+			f->tail = NULL;
+	}
+	return i;
+}
+
+static void heap_swap(struct mote_fleet *f, size_t a, size_t b)
+{
+	struct mote_instance *t = f->parked[a];
+
+	f->parked[a] = f->parked[b];
+	f->parked[b] = t;
+	f->parked[a]->heap_idx = a;
+	f->parked[b]->heap_idx = b;
+}
+
+static void heap_up(struct mote_fleet *f, size_t i)
+{
+	while (i > 0 && f->parked[(i - 1) / 2]->wake_at > f->parked[i]->wake_at) {
+		heap_swap(f, i, (i - 1) / 2);
+		i = (i - 1) / 2;
+	}
+}
+
+static void heap_down(struct mote_fleet *f, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+
+		if (l < f->nparked && f->parked[l]->wake_at < f->parked[m]->wake_at)
+			m = l;
+		if (r < f->nparked && f->parked[r]->wake_at < f->parked[m]->wake_at)
+			m = r;
+		if (m == i)
+			return;
+		heap_swap(f, i, m);
+		i = m;
+	}
+}
+
+static bool heap_push(struct mote_fleet *f, struct mote_instance *i)
+{
+	if (f->nparked == f->parked_cap) {
+		size_t cap = f->parked_cap ? f->parked_cap * 2 : 64;
+		struct mote_instance **p =
+			realloc(f->parked, cap * sizeof(*p));
+
+		if (!p)
+			return false;
+		f->parked = p;
+		f->parked_cap = cap;
+	}
+	i->heap_idx = f->nparked;
+	f->parked[f->nparked++] = i;
+	heap_up(f, i->heap_idx);
+	i->parked = true;
+	return true;
+}
+
+static void heap_remove(struct mote_fleet *f, struct mote_instance *i)
+{
+	size_t at = i->heap_idx;
+
+	f->nparked--;
+	if (at != f->nparked) {
+		heap_swap(f, at, f->nparked);
+		heap_down(f, at);
+		heap_up(f, at);
+	}
+	i->parked = false;
+}
+
+/* Moves parked instances whose time has come to the run queue. */
+static void wake_expired(struct mote_fleet *f, uint64_t now)
+{
+	while (f->nparked && f->parked[0]->wake_at <= now) {
+		struct mote_instance *i = f->parked[0];
+
+		heap_remove(f, i);
+		queue_push(f, i);
+	}
+}
+
+/* --- VMs: acquire, release --- */
+
+static struct mote_vm *pool_take(struct mote_fleet *f)
+{
+	struct mote_vm *vm = NULL;
+
+	pthread_mutex_lock(&f->lock);
+	if (f->pool.n) {
+		vm = f->pool.v[--f->pool.n];
+		pthread_cond_signal(&f->house);
+		pthread_cond_broadcast(&f->pool_changed);
+	}
+	pthread_mutex_unlock(&f->lock);
+	return vm;
+}
+
+/* Hands a VM back: clean ones refill the pool, the rest are torn down by
+ * the housekeeper, so workers never pay for KVM teardown. */
+static void vm_release(struct mote_fleet *f, struct mote_vm *vm, bool clean)
+{
+	struct mote_err err;
+
+	if (clean && f->cfg.pool && vm_reset(vm, &err) < 0)
+		clean = false;
+	pthread_mutex_lock(&f->lock);
+	if (!(clean && f->pool.n < f->cfg.pool && !f->stopping &&
+	      list_push(&f->pool, vm)) &&
+	    !list_push(&f->reap, vm)) {
+		pthread_mutex_unlock(&f->lock);
+		mote_vm_destroy(vm); /* no memory for the list: do it here */
+		return;
+	}
+	pthread_cond_signal(&f->house);
+	pthread_cond_broadcast(&f->pool_changed);
+	pthread_mutex_unlock(&f->lock);
+}
+
+static void finish(struct mote_fleet *f, struct mote_instance *i)
+{
+	struct mote_vm *vm = i->vm;
+
+	if (!i->res.t_exit)
+		i->res.t_exit = mono_ns();
+	if (vm) {
+		i->st.resident_bytes = vm_resident_bytes(vm);
+		i->vm = NULL;
+		/* Only a guest that exited by itself leaves the vCPU in a
+		 * known state; anything else is not reused. */
+		vm_release(f, vm, i->res.outcome == MOTE_EXITED);
+		i->st.t_freed = mono_ns();
+	}
+	pthread_mutex_lock(&f->lock);
+	i->done = true;
+	pthread_cond_broadcast(&f->done);
+	pthread_mutex_unlock(&f->lock);
+}
+
+static void fail(struct mote_fleet *f, struct mote_instance *i,
+		 const char *what)
+{
+	i->res.outcome = MOTE_FAILED;
+	snprintf(i->res.reason, sizeof(i->res.reason), "%s", what);
+	finish(f, i);
+}
+
+/* First dispatch of an instance: get a VM and load the image into it. */
+static bool boot(struct mote_fleet *f, struct mote_instance *i)
+{
+	struct mote_err err = { "" };
+
+	i->vm = pool_take(f);
+	i->st.from_pool = i->vm != NULL;
+	if (!i->vm && mote_vm_create(f->cfg.mem_size, &i->vm, &err) < 0) {
+		i->vm = NULL;
+		fail(f, i, err.msg);
+		return false;
+	}
+	i->st.t_vm = mono_ns();
+	mote_vm_set_console(i->vm, i->start.console, i->start.console_ctx);
+	if (mote_vm_load(i->vm, i->start.img, i->start.argc,
+			 i->start.argv, &err) < 0) {
+		fail(f, i, err.msg);
+		return false;
+	}
+	i->st.t_loaded = mono_ns();
+	i->res.t_start = i->st.t_loaded;
+	return true;
+}
+
+static void timed_out(struct mote_fleet *f, struct mote_instance *i)
+{
+	i->res.outcome = MOTE_TIMED_OUT;
+	i->res.t_exit = mono_ns();
+	snprintf(i->res.reason, sizeof(i->res.reason),
+		 "timed out after %llu ms",
+		 (unsigned long long)(i->start.timeout_ns / 1000000));
+	finish(f, i);
+}
+
+/* Runs one instance for up to a slice; requeues, parks or finishes it. */
+static void dispatch(struct mote_fleet *f, struct mote_instance *i,
+		     timer_t timer)
+{
+	uint64_t now, until;
+	enum step s;
+
+	if (!i->vm && !boot(f, i))
+		return;
+	now = mono_ns();
+	if (now >= i->deadline) {
+		timed_out(f, i);
+		return;
+	}
+	if (i->vm->wait_gpa && now >= i->vm->wait_until) {
+		exits_wait_done(i->vm, MOTE_WAIT_TIMEOUT);
+		i->vm->wait_gpa = 0;
+	}
+	until = now + SLICE_NS < i->deadline ? now + SLICE_NS : i->deadline;
+	kick_timer_arm(timer, until);
+	s = vm_step(i->vm, &i->res);
+	kick_timer_arm(timer, 0);
+	kick_drain();
+	now = mono_ns();
+	switch (s) {
+	case STEP_DONE:
+		finish(f, i);
+		return;
+	case STEP_WAIT:
+		i->wake_at = i->vm->wait_until < i->deadline ? i->vm->wait_until
+							    : i->deadline;
+		pthread_mutex_lock(&f->lock);
+		if (!heap_push(f, i)) {
+			pthread_mutex_unlock(&f->lock);
+			fail(f, i, "out of memory parking a waiting guest");
+			return;
+		}
+		/* an idle worker may need to sleep less long now */
+		pthread_cond_signal(&f->work);
+		pthread_mutex_unlock(&f->lock);
+		return;
+	case STEP_KICKED:
+		if (now >= i->deadline) {
+			timed_out(f, i);
+			return;
+		}
+		pthread_mutex_lock(&f->lock);
+		queue_push(f, i); /* round robin: others get the CPU */
+		pthread_mutex_unlock(&f->lock);
+		return;
+	}
+}
+
+static void *worker_main(void *arg)
+{
+	struct mote_fleet *f = arg;
+	timer_t timer;
+	struct timespec ts;
+
+	if (kick_timer_create(&timer) < 0)
+		return NULL; /* the fleet still has its other workers */
+	pthread_mutex_lock(&f->lock);
+	for (;;) {
+		struct mote_instance *i;
+
+		wake_expired(f, mono_ns());
+		i = queue_pop(f);
+		if (i) {
+			pthread_mutex_unlock(&f->lock);
+			dispatch(f, i, timer);
+			pthread_mutex_lock(&f->lock);
+			continue;
+		}
+		if (f->stopping)
+			break;
+		if (f->nparked) {
+			uint64_t t = f->parked[0]->wake_at;
+
+			ts.tv_sec = (time_t)(t / 1000000000ull);
+			ts.tv_nsec = (long)(t % 1000000000ull);
+			pthread_cond_timedwait(&f->work, &f->lock, &ts);
+		} else {
+			pthread_cond_wait(&f->work, &f->lock);
+		}
+	}
+	pthread_mutex_unlock(&f->lock);
+	timer_delete(timer);
+	return NULL;
+}
+
+/* --- housekeeping: pool refill and teardown --- */
+
+static void *housekeeper_main(void *arg)
+{
+	struct mote_fleet *f = arg;
+
+	pthread_mutex_lock(&f->lock);
+	for (;;) {
+		bool refill = !f->stopping &&
+			      f->pool.n + f->creating < f->cfg.pool &&
+			      mono_ns() >= f->refill_after;
+
+		if (f->reap.n) {
+			struct mote_vm *vm = f->reap.v[--f->reap.n];
+
+			pthread_mutex_unlock(&f->lock);
+			mote_vm_destroy(vm);
+			pthread_mutex_lock(&f->lock);
+		} else if (refill) {
+			struct mote_vm *vm = NULL;
+			struct mote_err err;
+			int rc;
+
+			f->creating++;
+			pthread_mutex_unlock(&f->lock);
+			rc = mote_vm_create(f->cfg.mem_size, &vm, &err);
+			if (!rc && f->cfg.pool_image)
+				rc = vm_prepare(vm, f->cfg.pool_image, &err);
+			pthread_mutex_lock(&f->lock);
+			f->creating--;
+			if (rc || !list_push(&f->pool, vm)) {
+				if (vm) {
+					pthread_mutex_unlock(&f->lock);
+					mote_vm_destroy(vm);
+					pthread_mutex_lock(&f->lock);
+				}
+				f->refill_after = mono_ns() + REFILL_BACKOFF_NS;
+			}
+			pthread_cond_broadcast(&f->pool_changed);
+		} else if (f->stopping) {
+			break;
+		} else if (f->pool.n + f->creating < f->cfg.pool) {
+			struct timespec ts = {
+				.tv_sec = (time_t)(f->refill_after / 1000000000ull),
+				.tv_nsec = (long)(f->refill_after % 1000000000ull),
+			};
+
+			pthread_cond_broadcast(&f->pool_changed);
+			pthread_cond_timedwait(&f->house, &f->lock, &ts);
+		} else {
+			pthread_cond_wait(&f->house, &f->lock);
+		}
+	}
+	pthread_mutex_unlock(&f->lock);
+	return NULL;
+}
+
+/* Hundreds of VMs need two fds each: lift the soft limit to the hard one. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static int init_sync(struct mote_fleet *f)
+{
+	pthread_condattr_t ca;
+	int rc;
+
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	rc = pthread_mutex_init(&f->lock, NULL);
+	rc = rc ? rc : pthread_cond_init(&f->work, &ca);
+	rc = rc ? rc : pthread_cond_init(&f->done, &ca);
+	rc = rc ? rc : pthread_cond_init(&f->house, &ca);
+	rc = rc ? rc : pthread_cond_init(&f->pool_changed, &ca);
+	pthread_condattr_destroy(&ca);
+	return rc;
+}
+
+int mote_fleet_create(const struct mote_fleet_config *cfg,
+		      struct mote_fleet **out, struct mote_err *err)
+{
+	struct mote_fleet *f;
+	pthread_attr_t attr;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int rc;
+
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return err_set(err, ENOMEM, "out of memory");
+	f->cfg = *cfg;
+	if (!f->cfg.workers)
+		f->cfg.workers = (unsigned)(ncpu > 0 ? 2 * ncpu : 2);
+	rc = init_sync(f);
+	if (rc) {
+		free(f);
+		return err_set(err, rc, "fleet: %s", strerror(rc));
+	}
+	raise_fd_limit();
+	/* Workers and the housekeeper exist before any start: no thread is
+	 * ever created on the start path. */
+	f->threads = calloc(f->cfg.workers, sizeof(*f->threads));
+	if (!f->threads) {
+		mote_fleet_destroy(f);
+		return err_set(err, ENOMEM, "out of memory");
+	}
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, WORKER_STACK);
+	for (unsigned n = 0; n < f->cfg.workers; n++) {
+		rc = pthread_create(&f->threads[n], &attr, worker_main, f);
+		if (rc)
+			break;
+		f->nthreads++;
+	}
+	if (!rc) {
+		rc = pthread_create(&f->housekeeper, &attr, housekeeper_main, f);
+		f->have_housekeeper = rc == 0;
+	}
+	pthread_attr_destroy(&attr);
+	if (rc) {
+		mote_fleet_destroy(f);
+		return err_set(err, rc, "creating fleet threads: %s",
+			       strerror(rc));
+	}
+	*out = f;
+	return 0;
+}
+
+static char **copy_argv(int argc, char *const *argv)
+{
+	size_t bytes = ((size_t)argc + 1) * sizeof(char *);
+	char **v, *p;
+
+	for (int n = 0; n < argc; n++)
+		bytes += strlen(argv[n]) + 1;
+	v = malloc(bytes);
+	if (!v)
+		return NULL;
+	p = (char *)(v + argc + 1);
+	for (int n = 0; n < argc; n++) {
+		size_t len = strlen(argv[n]) + 1;
+
+		v[n] = memcpy(p, argv[n], len);
+		p += len;
+	}
+	v[argc] = NULL;
+	return v;
+}
+
+int mote_fleet_start(struct mote_fleet *f, const struct mote_start *s,
+		     struct mote_instance **out, struct mote_err *err)
+{
+	struct mote_instance *i = calloc(1, sizeof(*i));
+
+	if (!i)
+		return err_set(err, ENOMEM, "out of memory");
+	i->argv_copy = copy_argv(s->argc, s->argv);
+	if (!i->argv_copy) {
+		free(i);
+		return err_set(err, ENOMEM, "out of memory");
+	}
+	i->fleet = f;
+	i->start = *s;
+	i->start.argv = i->argv_copy;
+	i->st.t_submit = mono_ns();
+	i->deadline = s->timeout_ns ? i->st.t_submit + s->timeout_ns
+				    : UINT64_MAX;
+	pthread_mutex_lock(&f->lock);
+	queue_push(f, i);
+	pthread_mutex_unlock(&f->lock);
+	*out = i;
+	return 0;
+}
+
+void mote_instance_wait(struct mote_instance *i, struct mote_result *res,
+			struct mote_instance_stats *st)
+{
+	struct mote_fleet *f = i->fleet;
+
+	pthread_mutex_lock(&f->lock);
+	while (!i->done)
+		pthread_cond_wait(&f->done, &f->lock);
+	pthread_mutex_unlock(&f->lock);
+	if (res)
+		*res = i->res;
+	if (st)
+		*st = i->st;
+	free(i->argv_copy);
+	free(i);
+}
+
+unsigned mote_fleet_pool_ready(struct mote_fleet *f)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&f->lock);
+	n = (unsigned)f->pool.n;
+	pthread_mutex_unlock(&f->lock);
+	return n;
+}
+
+void mote_fleet_pool_wait_full(struct mote_fleet *f)
+{
+	pthread_mutex_lock(&f->lock);
+	while (f->pool.n < f->cfg.pool && mono_ns() >= f->refill_after &&
+	       f->have_housekeeper)
+		pthread_cond_wait(&f->pool_changed, &f->lock);
+	pthread_mutex_unlock(&f->lock);
+}
+
+void mote_fleet_destroy(struct mote_fleet *f)
+{
+	if (!f)
+		return;
+	pthread_mutex_lock(&f->lock);
+	f->stopping = true;
+	pthread_cond_broadcast(&f->work);
+	pthread_cond_broadcast(&f->house);
+	pthread_mutex_unlock(&f->lock);
+	for (unsigned n = 0; n < f->nthreads; n++)
+		pthread_join(f->threads[n], NULL);
+	if (f->have_housekeeper)
+		pthread_join(f->housekeeper, NULL);
+	for (size_t n = 0; n < f->pool.n; n++)
+		mote_vm_destroy(f->pool.v[n]);
+	for (size_t n = 0; n < f->reap.n; n++)
+		mote_vm_destroy(f->reap.v[n]);
+	free(f->pool.v);
+	free(f->reap.v);
+	free(f->parked);
+	free(f->threads);
+	pthread_mutex_destroy(&f->lock);
+	pthread_cond_destroy(&f->work);
+	pthread_cond_destroy(&f->done);
+	pthread_cond_destroy(&f->house);
+	pthread_cond_destroy(&f->pool_changed);
+	free(f);
+}

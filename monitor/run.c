@@ -1,0 +1,184 @@
+/*
+ * Running a vCPU: the kick signal that bounds a KVM_RUN in time, one step
+ * of the run loop, and the direct (single-thread) run used by `mote run`.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "../guest_abi/mote_abi.h"
+#include "timeutil.h"
+#include "vm_internal.h"
+
+/* Real-time signal that interrupts KVM_RUN when a deadline passes. */
+#define SIG_KICK (SIGRTMIN + 1)
+
+static void kick_handler(int sig)
+{
+	(void)sig; /* only there so KVM_RUN returns -EINTR */
+}
+
+static void install_kick_handler(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = kick_handler;
+	sigaction(SIG_KICK, &sa, NULL);
+}
+
+void kick_block_in_thread(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	sigset_t s;
+
+	pthread_once(&once, install_kick_handler);
+	sigemptyset(&s);
+	sigaddset(&s, SIG_KICK);
+	pthread_sigmask(SIG_BLOCK, &s, NULL);
+}
+
+int kick_vcpu_mask(int vcpu_fd, struct mote_err *err)
+{
+	_Alignas(8) uint8_t raw[sizeof(struct kvm_signal_mask) + 8];
+	struct kvm_signal_mask *km = (struct kvm_signal_mask *)raw;
+	sigset_t during;
+
+	kick_block_in_thread();
+	pthread_sigmask(SIG_BLOCK, NULL, &during);
+	sigdelset(&during, SIG_KICK);
+	km->len = 8; /* the kernel's sigset_t, not glibc's 128-byte one */
+	memcpy(km->sigset, &during, 8);
+	if (ioctl(vcpu_fd, KVM_SET_SIGNAL_MASK, km) < 0)
+		return err_set(err, errno, "KVM_SET_SIGNAL_MASK: %s",
+			       strerror(errno));
+	return 0;
+}
+
+int kick_timer_create(timer_t *t)
+{
+	struct sigevent sev;
+
+	kick_block_in_thread();
+	memset(&sev, 0, sizeof(sev));
+	sev.sigev_notify = SIGEV_THREAD_ID;
+	sev.sigev_signo = SIG_KICK;
+	sev._sigev_un._tid = gettid();
+	return timer_create(CLOCK_MONOTONIC, &sev, t) < 0 ? -errno : 0;
+}
+
+int kick_timer_arm(timer_t t, uint64_t at_ns)
+{
+	struct itimerspec its;
+
+	memset(&its, 0, sizeof(its));
+	its.it_value.tv_sec = (time_t)(at_ns / 1000000000ull);
+	its.it_value.tv_nsec = (long)(at_ns % 1000000000ull);
+	return timer_settime(t, TIMER_ABSTIME, &its, NULL) < 0 ? -errno : 0;
+}
+
+void kick_drain(void)
+{
+	sigset_t s;
+	struct timespec zero = { 0, 0 };
+
+	sigemptyset(&s);
+	sigaddset(&s, SIG_KICK);
+	while (sigtimedwait(&s, NULL, &zero) > 0)
+		;
+}
+
+enum step vm_step(struct mote_vm *vm, struct mote_result *res)
+{
+	for (;;) {
+		if (ioctl(vm->vcpu_fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN) {
+				kick_drain();
+				return STEP_KICKED;
+			}
+			res->outcome = MOTE_FAILED;
+			res->t_exit = mono_ns();
+			snprintf(res->reason, sizeof(res->reason),
+				 "KVM_RUN: %s", strerror(errno));
+			return STEP_DONE;
+		}
+		switch (exits_handle(vm, res)) {
+		case EXIT_RESUME:
+			continue;
+		case EXIT_WAIT:
+			return STEP_WAIT;
+		case EXIT_DONE:
+			return STEP_DONE;
+		}
+	}
+}
+
+static void timed_out(struct mote_result *res, uint64_t timeout_ns)
+{
+	res->outcome = MOTE_TIMED_OUT;
+	res->t_exit = mono_ns();
+	snprintf(res->reason, sizeof(res->reason), "timed out after %llu ms",
+		 (unsigned long long)(timeout_ns / 1000000));
+}
+
+int mote_vm_run(struct mote_vm *vm, uint64_t timeout_ns,
+		struct mote_result *res)
+{
+	uint64_t deadline = UINT64_MAX;
+	timer_t timer;
+	int armed = 0;
+
+	memset(res, 0, sizeof(*res));
+	res->t_start = mono_ns();
+	if (timeout_ns) {
+		deadline = res->t_start + timeout_ns;
+		if (kick_timer_create(&timer) < 0)
+			goto no_timer;
+		armed = 1;
+		if (kick_timer_arm(timer, deadline) < 0)
+			goto no_timer;
+	}
+	for (;;) {
+		enum step s = vm_step(vm, res);
+		uint64_t until;
+		struct timespec ts;
+
+		if (s == STEP_DONE)
+			break;
+		if (s == STEP_WAIT) {
+			/* Nothing else to run in this thread: sleep. No device
+			 * can end the wait early here yet, so it is a timeout. */
+			until = vm->wait_until < deadline ? vm->wait_until
+							  : deadline;
+			ts.tv_sec = (time_t)(until / 1000000000ull);
+			ts.tv_nsec = (long)(until % 1000000000ull);
+			while (mono_ns() < until &&
+			       clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME,
+					       &ts, NULL) == EINTR)
+				;
+			if (until == vm->wait_until) {
+				exits_wait_done(vm, MOTE_WAIT_TIMEOUT);
+				continue;
+			}
+		}
+		if (mono_ns() >= deadline) {
+			timed_out(res, timeout_ns);
+			break;
+		}
+	}
+	if (armed) {
+		timer_delete(timer);
+		kick_drain();
+	}
+	return res->outcome == MOTE_FAILED ? -1 : 0;
+no_timer:
+	res->outcome = MOTE_FAILED;
+	snprintf(res->reason, sizeof(res->reason), "cannot arm timeout: %s",
+		 strerror(errno));
+	if (armed)
+		timer_delete(timer);
+	return -1;
+}
