@@ -4,7 +4,7 @@
 BUILD ?= build
 GUEST_CC ?= gcc
 
-GUEST_NAMES := hello exitcode compute crash spin hostile
+GUEST_NAMES := hello exitcode compute crash spin hostile idle secret
 
 GUEST_RT_DIR := guest_abi/runtime
 GUEST_EX_DIR := guest_abi/examples
@@ -53,16 +53,26 @@ $(GUEST_EX_OBJDIR)/%.o: $(GUEST_EX_DIR)/%.c
 	@mkdir -p $(@D)
 	$(GUEST_CC) $(GUEST_CFLAGS) -c -o $@ $<
 
+$(GUEST_EX_OBJDIR)/%.o: $(GUEST_EX_DIR)/%.S
+	@mkdir -p $(@D)
+	$(GUEST_CC) $(GUEST_CFLAGS) -c -o $@ $<
+
 # libgcc after libmote supplies compiler helpers (e.g. 128-bit division).
 # -static already means a non-PIE ET_EXEC (clang warns that -no-pie is unused).
 $(GUEST_ELFS): $(BUILD)/guests/%.elf: $(GUEST_EX_OBJDIR)/%.o $(GUEST_LIB) \
 		$(GUEST_LDSCRIPT)
 	@mkdir -p $(@D)
-	$(GUEST_CC) $(GUEST_LDFLAGS) -o $@ $(filter %.o,$^) $(GUEST_LIB) -lgcc
+	$(GUEST_CC) $(GUEST_LDFLAGS) $(GUEST_LDFLAGS_$*) -o $@ $(filter %.o,$^) \
+		$(GUEST_LIB) -lgcc
 
 # Guests built from more than one source file: their extra objects.
 $(BUILD)/guests/compute.elf: $(GUEST_EX_OBJDIR)/compute_kernel.o
+$(BUILD)/guests/secret.elf: $(GUEST_EX_OBJDIR)/secret_entry.o
+
+# Per-guest link flags. secret enters at its own stub, which records the
+# registers it inherited before _start runs.
+GUEST_LDFLAGS_secret := -Wl,-e,secret_entry
 
 -include $(GUEST_RT_OBJS:.o=.d) \
-	$(patsubst $(GUEST_EX_DIR)/%.c,$(GUEST_EX_OBJDIR)/%.d,\
-		$(wildcard $(GUEST_EX_DIR)/*.c))
+	$(patsubst $(GUEST_EX_DIR)/%,$(GUEST_EX_OBJDIR)/%.d,\
+		$(basename $(wildcard $(GUEST_EX_DIR)/*.c $(GUEST_EX_DIR)/*.S)))

@@ -146,6 +146,27 @@ static void build_descriptors(uint8_t *mem)
 	}
 }
 
+/*
+ * Warm-up code for pooled VMs: reads one byte of every page in [%rsi, %rcx)
+ * so the VM's first real guest finds its image pages already mapped in
+ * the shadow page tables, then falls into the #UD stub's doorbell store.
+ */
+static void build_warm_stub(uint8_t *p)
+{
+	static const uint8_t loop[] = {
+		0x8a, 0x06,                               /* 1: mov (%rsi), %al */
+		0x48, 0x81, 0xc6, 0x00, 0x10, 0x00, 0x00, /* add $4096, %rsi */
+		0x48, 0x39, 0xce,                         /* cmp %rcx, %rsi */
+		0x72, 0xf2,                               /* jb 1b */
+		0xe9, 0, 0, 0, 0,                         /* jmp stub 6 */
+	};
+	int32_t rel = (int32_t)((int64_t)(MOTE_STUBS_GPA + 6 * MOTE_STUB_SIZE) -
+				(int64_t)(CPU_WARM_GPA + sizeof(loop)));
+
+	memcpy(p, loop, sizeof(loop));
+	memcpy(p + sizeof(loop) - 4, &rel, sizeof(rel));
+}
+
 static void build_stubs(uint8_t *mem)
 {
 	uint8_t *p = mem + MOTE_STUBS_GPA;
@@ -164,6 +185,7 @@ static void build_stubs(uint8_t *mem)
 		memcpy(code + 7, &hc, sizeof(hc));
 		memcpy(p + v * MOTE_STUB_SIZE, code, sizeof(code));
 	}
+	build_warm_stub(p + (CPU_WARM_GPA - MOTE_STUBS_GPA));
 }
 
 int cpu_build_tables(uint8_t *mem, uint64_t mem_size,

@@ -7,8 +7,12 @@
 
 #include <stdint.h>
 
+#include "../guest_abi/mote_abi.h"
 #include "err.h"
 #include "image.h"
+
+/* Warm-up stub in the stubs page, after the exception stubs (see cpu.c). */
+#define CPU_WARM_GPA (MOTE_STUBS_GPA + MOTE_EXCEPTION_VECTORS * MOTE_STUB_SIZE)
 
 /*
  * Writes descriptor tables, stubs and page tables into guest memory

@@ -51,8 +51,11 @@ struct mote_fleet {
 	struct mote_instance *head, *tail; /* run queue */
 	struct mote_instance **parked;     /* min-heap on wake_at */
 	size_t nparked, parked_cap;
-	struct vm_list pool, reap;
+	struct vm_list pool;  /* reset and ready */
+	struct vm_list dirty; /* ran a guest that exited: reset, then pool */
+	struct vm_list reap;  /* to be destroyed */
 	unsigned creating;     /* pool VMs being created */
+	unsigned pool_out;     /* pool VMs in use by instances */
 	uint64_t refill_after; /* backoff after a failed refill */
 	bool stopping;
 	pthread_t *threads;
@@ -187,6 +190,7 @@ static struct mote_vm *pool_take(struct mote_fleet *f)
 	pthread_mutex_lock(&f->lock);
 	if (f->pool.n) {
 		vm = f->pool.v[--f->pool.n];
+		f->pool_out++;
 		pthread_cond_signal(&f->house);
 		pthread_cond_broadcast(&f->pool_changed);
 	}
@@ -194,24 +198,29 @@ static struct mote_vm *pool_take(struct mote_fleet *f)
 	return vm;
 }
 
-/* Hands a VM back: clean ones refill the pool, the rest are torn down by
- * the housekeeper, so workers never pay for KVM teardown. */
-static void vm_release(struct mote_fleet *f, struct mote_vm *vm, bool clean)
+/* VMs that belong to the pool: ready, being reset, being made, in use. */
+static size_t pool_owned(const struct mote_fleet *f)
 {
-	struct mote_err err;
+	return f->pool.n + f->dirty.n + f->creating + f->pool_out;
+}
 
-	if (clean && f->cfg.pool && vm_reset(vm, &err) < 0)
-		clean = false;
+/* Hands a VM to the housekeeper: clean ones are reset into the pool, the
+ * rest destroyed. Workers never pay for a reset or a KVM teardown. */
+static void vm_release(struct mote_fleet *f, struct mote_vm *vm, bool clean,
+		       bool from_pool)
+{
 	pthread_mutex_lock(&f->lock);
-	if (!(clean && f->pool.n < f->cfg.pool && !f->stopping &&
-	      list_push(&f->pool, vm)) &&
-	    !list_push(&f->reap, vm)) {
+	if (from_pool)
+		f->pool_out--;
+	/* The pool owns a fixed number of VMs; a clean cold-started VM may
+	 * join it when it is short. */
+	clean = clean && pool_owned(f) < f->cfg.pool;
+	if (!list_push(clean ? &f->dirty : &f->reap, vm)) {
 		pthread_mutex_unlock(&f->lock);
 		mote_vm_destroy(vm); /* no memory for the list: do it here */
 		return;
 	}
 	pthread_cond_signal(&f->house);
-	pthread_cond_broadcast(&f->pool_changed);
 	pthread_mutex_unlock(&f->lock);
 }
 
@@ -226,7 +235,8 @@ static void finish(struct mote_fleet *f, struct mote_instance *i)
 		i->vm = NULL;
 		/* Only a guest that exited by itself leaves the vCPU in a
 		 * known state; anything else is not reused. */
-		vm_release(f, vm, i->res.outcome == MOTE_EXITED);
+		vm_release(f, vm, i->res.outcome == MOTE_EXITED,
+			   i->st.from_pool);
 		i->st.t_freed = mono_ns();
 	}
 	pthread_mutex_lock(&f->lock);
@@ -256,6 +266,7 @@ static bool boot(struct mote_fleet *f, struct mote_instance *i)
 		return false;
 	}
 	i->st.t_vm = mono_ns();
+	i->st.vm_id = i->vm->id;
 	mote_vm_set_console(i->vm, i->start.console, i->start.console_ctx);
 	if (mote_vm_load(i->vm, i->start.img, i->start.argc,
 			 i->start.argv, &err) < 0) {
@@ -375,11 +386,25 @@ static void *housekeeper_main(void *arg)
 
 	pthread_mutex_lock(&f->lock);
 	for (;;) {
-		bool refill = !f->stopping &&
-			      f->pool.n + f->creating < f->cfg.pool &&
+		bool refill = !f->stopping && pool_owned(f) < f->cfg.pool &&
 			      mono_ns() >= f->refill_after;
 
-		if (f->reap.n) {
+		if (f->dirty.n) {
+			struct mote_vm *vm = f->dirty.v[--f->dirty.n];
+			struct mote_err err;
+			int rc;
+
+			pthread_mutex_unlock(&f->lock);
+			rc = vm_reset(vm, &err);
+			pthread_mutex_lock(&f->lock);
+			if (rc || f->stopping || f->pool.n >= f->cfg.pool ||
+			    !list_push(&f->pool, vm)) {
+				pthread_mutex_unlock(&f->lock);
+				mote_vm_destroy(vm);
+				pthread_mutex_lock(&f->lock);
+			}
+			pthread_cond_broadcast(&f->pool_changed);
+		} else if (f->reap.n) {
 			struct mote_vm *vm = f->reap.v[--f->reap.n];
 
 			pthread_mutex_unlock(&f->lock);
@@ -395,6 +420,8 @@ static void *housekeeper_main(void *arg)
 			rc = mote_vm_create(f->cfg.mem_size, &vm, &err);
 			if (!rc && f->cfg.pool_image)
 				rc = vm_prepare(vm, f->cfg.pool_image, &err);
+			if (!rc)
+				rc = vm_warm_up(vm, &err);
 			pthread_mutex_lock(&f->lock);
 			f->creating--;
 			if (rc || !list_push(&f->pool, vm)) {
@@ -408,7 +435,7 @@ static void *housekeeper_main(void *arg)
 			pthread_cond_broadcast(&f->pool_changed);
 		} else if (f->stopping) {
 			break;
-		} else if (f->pool.n + f->creating < f->cfg.pool) {
+		} else if (pool_owned(f) < f->cfg.pool) {
 			struct timespec ts = {
 				.tv_sec = (time_t)(f->refill_after / 1000000000ull),
 				.tv_nsec = (long)(f->refill_after % 1000000000ull),
@@ -599,7 +626,10 @@ void mote_fleet_destroy(struct mote_fleet *f)
 		mote_vm_destroy(f->pool.v[n]);
 	for (size_t n = 0; n < f->reap.n; n++)
 		mote_vm_destroy(f->reap.v[n]);
+	for (size_t n = 0; n < f->dirty.n; n++)
+		mote_vm_destroy(f->dirty.v[n]);
 	free(f->pool.v);
+	free(f->dirty.v);
 	free(f->reap.v);
 	free(f->parked);
 	free(f->threads);

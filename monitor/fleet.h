@@ -40,6 +40,7 @@ struct mote_instance_stats {
 	uint64_t t_loaded; /* image, argv and registers in place */
 	uint64_t t_freed;  /* VM reset into the pool or handed for teardown */
 	bool from_pool;
+	uint64_t vm_id; /* the VM that ran it: equal ids mean a reused VM */
 	uint64_t resident_bytes; /* guest memory resident at the end */
 };
 

@@ -8,6 +8,7 @@
 #include "../guest_abi/mote_abi.h"
 #include "image.h"
 #include "options.h"
+#include "run_many.h"
 #include "timeutil.h"
 #include "vm.h"
 
@@ -31,8 +32,9 @@ static const char usage_main[] =
 	"Run 'mote run --help' for the options of run.\n";
 
 static const char usage_run[] =
-	"Usage: mote run [--mem SIZE] [--timeout DURATION] [--stats] IMAGE "
-	"[--] [ARGS...]\n"
+	"Usage: mote run [--mem SIZE] [--timeout DURATION] [--stats]\n"
+	"                [--count N] [--pool N] [--workers N] [--output DIR]\n"
+	"                IMAGE [--] [ARGS...]\n"
 	"\n"
 	"Boots IMAGE (a static x86-64 ELF built for the mote guest ABI) in a new\n"
 	"microVM, streams its console to stdout and exits with its status.\n"
@@ -44,9 +46,18 @@ static const char usage_run[] =
 	"  --timeout DURATION  stop the guest after DURATION (e.g. 500ms, 2s,\n"
 	"                      1m; default: none)\n"
 	"  --stats             print phase timings as one JSON line on stderr\n"
+	"                      (with --count: per instance, and p50/p99)\n"
+	"  --count N           start N instances of IMAGE concurrently in this\n"
+	"                      process (default 1)\n"
+	"  --pool N            keep N VMs created and ready (warm pool); the\n"
+	"                      pool is filled before the first start\n"
+	"  --workers N         threads that run vCPUs (default: 2 per CPU)\n"
+	"  --output DIR        write instance i's console to DIR/i.out (default\n"
+	"                      with --count: stdout, lines prefixed \"[i] \")\n"
 	"  -h, --help          show this help\n"
 	"\n"
-	"Exit status:\n"
+	"Exit status (with --count, the worst over all instances: 125, 126,\n"
+	"124, then 1 if any guest exited non-zero, else 0):\n"
 	"  0-255  the guest's exit status\n"
 	"  2      bad command line\n"
 	"  124    the guest timed out and was stopped\n"
@@ -116,6 +127,11 @@ static int cmd_run(int argc, char **argv)
 		return MOTE_STATUS_ERROR;
 	}
 	p.loaded = mono_ns();
+	if (o.count > 1 || o.pool || o.output) {
+		status = run_many(&o, &img);
+		image_close(&img);
+		return status;
+	}
 	if (mote_vm_create(o.mem, &vm, &err) < 0) {
 		fprintf(stderr, "mote: %s\n", err.msg);
 		image_close(&img);

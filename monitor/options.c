@@ -78,6 +78,21 @@ int options_parse_duration(const char *s, uint64_t *ns, struct mote_err *err)
 		       "invalid duration '%s' (expected e.g. 500ms, 2s, 1m)", s);
 }
 
+int options_parse_count(const char *name, const char *s, unsigned min,
+			unsigned max, unsigned *out, struct mote_err *err)
+{
+	const char *end;
+	uint64_t v;
+
+	if (parse_number(s, &v, &end) == 0 && *end == '\0' && v >= min &&
+	    v <= max) {
+		*out = (unsigned)v;
+		return 0;
+	}
+	return err_set(err, EINVAL, "%s %s: expected a number from %u to %u",
+		       name, s, min, max);
+}
+
 /* Accepts "--opt VALUE" and "--opt=VALUE"; returns the value or NULL. */
 static const char *opt_value(int argc, char **argv, int *i, const char *name,
 			     struct mote_err *err, int *rc)
@@ -106,6 +121,7 @@ int options_parse_run(int argc, char **argv, struct run_opts *o,
 
 	memset(o, 0, sizeof(*o));
 	o->mem = MOTE_MEM_DEFAULT;
+	o->count = 1;
 	for (i = 0; i < argc; i++) {
 		const char *a = argv[i];
 
@@ -128,6 +144,22 @@ int options_parse_run(int argc, char **argv, struct run_opts *o,
 		} else if ((v = opt_value(argc, argv, &i, "--timeout", err,
 					  &rc))) {
 			rc = options_parse_duration(v, &o->timeout_ns, err);
+		} else if ((v = opt_value(argc, argv, &i, "--count", err, &rc))) {
+			rc = options_parse_count("--count", v, 1, OPTIONS_MAX_COUNT,
+						 &o->count, err);
+		} else if ((v = opt_value(argc, argv, &i, "--pool", err, &rc))) {
+			rc = options_parse_count("--pool", v, 0, OPTIONS_MAX_COUNT,
+						 &o->pool, err);
+		} else if ((v = opt_value(argc, argv, &i, "--workers", err,
+					  &rc))) {
+			rc = options_parse_count("--workers", v, 1, 1024,
+						 &o->workers, err);
+		} else if ((v = opt_value(argc, argv, &i, "--output", err,
+					  &rc))) {
+			o->output = v;
+			if (!*v)
+				rc = err_set(err, EINVAL,
+					     "--output needs a directory");
 		} else if (!rc) {
 			rc = err_set(err, EINVAL, "unknown option '%s'", a);
 		}

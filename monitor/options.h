@@ -10,11 +10,17 @@
 
 #include "err.h"
 
+#define OPTIONS_MAX_COUNT 100000
+
 struct run_opts {
 	uint64_t mem;        /* bytes */
 	uint64_t timeout_ns; /* 0: none */
 	bool stats;
 	bool help;
+	unsigned count;     /* instances to start (--count, default 1) */
+	unsigned pool;      /* warm pool size (--pool, default 0) */
+	unsigned workers;   /* vCPU worker threads (--workers, 0: default) */
+	const char *output; /* per-instance output directory, or NULL */
 	const char *image;
 	int guest_argc; /* guest argv: the image path, then its arguments */
 	char **guest_argv;
@@ -22,6 +28,10 @@ struct run_opts {
 
 /* "16M", "64MiB", "1G", "2097152": bytes. Returns 0 or -EINVAL. */
 int options_parse_size(const char *s, uint64_t *out, struct mote_err *err);
+
+/* A decimal count in [min, max], for the option called name. */
+int options_parse_count(const char *name, const char *s, unsigned min,
+			unsigned max, unsigned *out, struct mote_err *err);
 
 /* "500ms", "2s", "1m", "3" (seconds); "0" means none. */
 int options_parse_duration(const char *s, uint64_t *ns, struct mote_err *err);

@@ -25,6 +25,8 @@ static struct kvm_fpu pristine_fpu;
 static bool have_pristine_fpu;
 static pthread_mutex_t pristine_lock = PTHREAD_MUTEX_INITIALIZER;
 
+static uint64_t next_vm_id;
+
 static void stdout_console(void *ctx, const char *buf, size_t len)
 {
 	(void)ctx;
@@ -89,6 +91,7 @@ int mote_vm_create(uint64_t mem_size, struct mote_vm **out,
 	vm = calloc(1, sizeof(*vm));
 	if (!vm)
 		return err_set(err, ENOMEM, "out of memory");
+	vm->id = __atomic_add_fetch(&next_vm_id, 1, __ATOMIC_RELAXED);
 	vm->vcpu_fd = -1;
 	vm->mem_size = mem_size;
 	vm->console = stdout_console;
@@ -133,6 +136,8 @@ static int write_args(struct mote_vm *vm, int argc, char *const argv[],
 	uint64_t need = ((uint64_t)argc + 1) * 8, off;
 	uint64_t *ptrs = (uint64_t *)(vm->mem + MOTE_ARGS_GPA);
 
+	/* A reused VM still holds the previous guest's arguments. */
+	memset(ptrs, 0, MOTE_ARGS_SIZE);
 	for (int i = 0; i < argc; i++)
 		need += strlen(argv[i]) + 1;
 	if (need > MOTE_ARGS_SIZE)
@@ -223,7 +228,7 @@ int mote_vm_load(struct mote_vm *vm, const struct mote_image *img, int argc,
 		return rc;
 	vm->mono_base = t0 + (t1 - t0) / 2;
 	bi = (struct mote_boot_info *)(vm->mem + MOTE_BOOT_INFO_GPA);
-	memset(bi, 0, sizeof(*bi));
+	memset(bi, 0, MOTE_PAGE_SIZE);
 	bi->magic = MOTE_BOOT_MAGIC;
 	bi->abi_version = MOTE_ABI_VERSION;
 	bi->argc = (uint32_t)argc;
@@ -241,14 +246,23 @@ int mote_vm_load(struct mote_vm *vm, const struct mote_image *img, int argc,
 
 int vm_reset(struct mote_vm *vm, struct mote_err *err)
 {
-	/* Boot info and args, then everything from the image up: anonymous
-	 * pages read back as zero, image pages as the sealed template. The
-	 * descriptor pages and page tables below are not guest-writable. */
-	if (madvise(vm->mem + MOTE_BOOT_INFO_GPA,
-		    MOTE_ARGS_GPA + MOTE_ARGS_SIZE - MOTE_BOOT_INFO_GPA,
-		    MADV_DONTNEED) < 0 ||
-	    madvise(vm->mem + MOTE_IMAGE_MIN, vm->mem_size - MOTE_IMAGE_MIN,
-		    MADV_DONTNEED) < 0)
+	const struct mote_image *img = vm->img;
+	int rc = 0;
+
+	/* Drop every page the guest could write: anonymous pages read back as
+	 * zero, private image pages as the sealed template. Its code and
+	 * read-only data stay mapped (the guest cannot change them), which
+	 * spares the next guest the faults of touching them again. */
+	if (img) {
+		for (unsigned i = 0; i < img->nseg; i++)
+			if (img->seg[i].flags & 2 /* PF_W */)
+				rc |= madvise(vm->mem + img->seg[i].start,
+					      img->seg[i].end - img->seg[i].start,
+					      MADV_DONTNEED);
+		rc |= madvise(vm->mem + img->hi, vm->mem_size - img->hi,
+			      MADV_DONTNEED);
+	}
+	if (rc)
 		return err_set(err, errno, "resetting guest memory: %s",
 			       strerror(errno));
 	/* x87/SSE registers could carry data from the last guest. */
@@ -256,6 +270,38 @@ int vm_reset(struct mote_vm *vm, struct mote_err *err)
 	    ioctl(vm->vcpu_fd, KVM_SET_FPU, &pristine_fpu) < 0)
 		return err_set(err, errno, "KVM_SET_FPU: %s", strerror(errno));
 	vm->used = false;
+	return 0;
+}
+
+int vm_warm_up(struct mote_vm *vm, struct mote_err *err)
+{
+	struct kvm_run *run = vm->run;
+	struct kvm_regs r;
+	int rc;
+
+	/* The warm-up stub reads the image's pages (populating the shadow
+	 * page tables for them) and stores to the doorbell. It writes no
+	 * guest memory, and the next load resets every register. */
+	rc = cpu_set_entry_state(vm->vcpu_fd, CPU_WARM_GPA, vm->mem_size, err);
+	if (rc)
+		return rc;
+	if (vm->img) {
+		if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &r) < 0)
+			return err_set(err, errno, "KVM_GET_REGS: %s",
+				       strerror(errno));
+		r.rsi = vm->img->lo;
+		r.rcx = vm->img->hi;
+		if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &r) < 0)
+			return err_set(err, errno, "KVM_SET_REGS: %s",
+				       strerror(errno));
+	}
+	if (ioctl(vm->vcpu_fd, KVM_RUN, 0) < 0)
+		return err_set(err, errno, "warm-up KVM_RUN: %s",
+			       strerror(errno));
+	if (run->exit_reason != KVM_EXIT_MMIO ||
+	    run->mmio.phys_addr != MOTE_HC_GPA + 8 * MOTE_HC_FAULT)
+		return err_set(err, EIO, "warm-up: unexpected exit %u",
+			       run->exit_reason);
 	return 0;
 }
 

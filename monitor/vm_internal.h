@@ -13,6 +13,7 @@
 #include "vm.h"
 
 struct mote_vm {
+	uint64_t id; /* unique in the process: tells reuse apart in stats */
 	int vm_fd, vcpu_fd;
 	struct kvm_run *run;
 	int run_size;
@@ -45,15 +46,20 @@ void exits_wait_done(struct mote_vm *vm, uint64_t result);
 bool vm_guest_writable(const struct mote_vm *vm, uint64_t gpa, uint64_t len);
 
 /*
- * Makes a VM that ran a guest clean for the next one: guest memory back to
- * zero (and the image to its template), so no byte of the previous guest
- * survives. Registers and FPU state are reset by the next load.
+ * Makes a VM that ran a guest clean for the next one: guest-writable memory
+ * back to zero (and the image to its template), x87/SSE state to reset
+ * values, so no byte of the previous guest survives; boot info, argv and
+ * general registers are rewritten by the next load.
  */
 int vm_reset(struct mote_vm *vm, struct mote_err *err);
 
 /* Maps img and builds its page tables ahead of a later mote_vm_load. */
 int vm_prepare(struct mote_vm *vm, const struct mote_image *img,
 	       struct mote_err *err);
+
+/* Runs the fresh vCPU once through a stub, so that KVM's costly first
+ * entry happens ahead of the guest that later uses this VM. */
+int vm_warm_up(struct mote_vm *vm, struct mote_err *err);
 
 /* Bytes of guest memory resident on the host (shared image pages included). */
 uint64_t vm_resident_bytes(const struct mote_vm *vm);

@@ -1,5 +1,5 @@
 /*
- * mote-specific guest API: boot info, raw hypercalls, console and clocks.
+ * mote-specific guest API: boot info, raw hypercalls, console, clocks, waits.
  * Everything else a guest needs comes from the standard-named headers here.
  */
 #ifndef MOTE_H
@@ -26,6 +26,15 @@ void mote_console_write(const char *buf, size_t len);
 /* Clocks computed from the TSC in the guest, without exiting to the monitor. */
 uint64_t mote_monotonic_ns(void);
 uint64_t mote_wall_ns(void);
+
+/*
+ * One MOTE_HC_WAIT: blocks, using no host CPU, until mote_monotonic_ns()
+ * reaches deadline_ns or an event for this VM arrives, and returns why
+ * (MOTE_WAIT_TIMEOUT or MOTE_WAIT_EVENT). A past deadline returns at once;
+ * UINT64_MAX waits for an event only. It does not loop: callers that need
+ * the time to have passed check the clock and call again.
+ */
+uint64_t mote_wait_until(uint64_t deadline_ns);
 
 /* TSC value read by the very first instruction of _start. */
 uint64_t mote_entry_tsc(void);

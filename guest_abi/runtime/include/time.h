@@ -1,6 +1,6 @@
 /*
- * mote guest libc: <time.h>. All clocks are read from the TSC inside the
- * guest using the calibration in the boot info; none exits to the monitor.
+ * mote guest libc: <time.h>. Clocks are read from the TSC in the guest, with
+ * no exit; only nanosleep exits, to block in the monitor (MOTE_HC_WAIT).
  */
 #ifndef _TIME_H
 #define _TIME_H
@@ -28,5 +28,9 @@ struct timespec {
 int clock_gettime(clockid_t id, struct timespec *ts);
 time_t time(time_t *out);
 clock_t clock(void);
+
+/* Sleeps for at least *req on CLOCK_MONOTONIC without using host CPU.
+ * Never interrupted (there are no signals), so rem is never written. */
+int nanosleep(const struct timespec *req, struct timespec *rem);
 
 #endif

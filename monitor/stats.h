@@ -1,9 +1,9 @@
 /*
- * Order statistics for the benchmarks: percentiles, min, max and mean of a
- * sample of nanosecond timings, so every figure is computed the same way.
+ * Order statistics for --stats and the benchmarks: percentiles, min, max
+ * and mean of a sample, so every figure is computed the same way.
  */
-#ifndef MOTE_BENCH_STATS_H
-#define MOTE_BENCH_STATS_H
+#ifndef MOTE_STATS_H
+#define MOTE_STATS_H
 
 #include <stddef.h>
 #include <stdint.h>
