@@ -22,6 +22,7 @@
  *   0x100000 -        image segments (MOTE_IMAGE_MIN), then the heap
  *   top - stack_size  stack; the page just below it is an unmapped guard
  *   0x100000000       hypercall page (MOTE_HC_GPA): user write-only doorbell
+ *   0x100001000 -     virtio-mmio device windows (MOTE_DEVICE_GPA), one page each
  */
 #define MOTE_PAGE_SIZE 0x1000ULL
 #define MOTE_GDT_GPA 0x1000ULL
@@ -120,7 +121,32 @@ struct mote_boot_info {
 	uint64_t tsc_hz;     /* TSC frequency */
 	uint64_t tsc_base;   /* guest TSC at the moment wall_ns was taken */
 	uint64_t wall_ns;    /* host CLOCK_REALTIME at tsc_base, ns since 1970 */
-	uint64_t reserved[6];
+	uint64_t devices;    /* guest address of struct mote_device[ndevices] */
+	uint32_t ndevices;
+	uint32_t reserved0;
+	uint64_t reserved[4];
+};
+
+/*
+ * Devices are virtio 1.x over virtio-mmio (register layout version 2), one
+ * MOTE_DEVICE_SIZE window each from MOTE_DEVICE_GPA up, listed in boot info
+ * at MOTE_DEVICE_TABLE_GPA. There are no interrupts: a guest polls its used
+ * rings and, when idle, blocks in MOTE_HC_WAIT, which returns
+ * MOTE_WAIT_EVENT when one of its devices used buffers since the last WAIT
+ * (the event is remembered, so a completion between the guest's last look
+ * at the used ring and the WAIT is not lost). QueueNotify writes are caught
+ * in the kernel (ioeventfd) and cost no exit to the monitor; other register
+ * accesses do exit.
+ */
+#define MOTE_DEVICE_GPA (MOTE_HC_GPA + MOTE_PAGE_SIZE)
+#define MOTE_DEVICE_SIZE 0x1000ULL
+#define MOTE_MAX_DEVICES 16u
+#define MOTE_DEVICE_TABLE_GPA (MOTE_BOOT_INFO_GPA + 0x400)
+
+struct mote_device {
+	uint64_t base;      /* guest address of the virtio-mmio window */
+	uint32_t device_id; /* VIRTIO_ID_BLOCK, VIRTIO_ID_NET, ... */
+	uint32_t reserved;
 };
 
 /*
@@ -145,6 +171,11 @@ MOTE_STATIC_ASSERT(sizeof(struct mote_hc_console) == 16, "abi");
 MOTE_STATIC_ASSERT(sizeof(struct mote_hc_exit) == 16, "abi");
 MOTE_STATIC_ASSERT(sizeof(struct mote_hc_wait) == 16, "abi");
 MOTE_STATIC_ASSERT(sizeof(struct mote_boot_info) == 128, "abi");
+MOTE_STATIC_ASSERT(sizeof(struct mote_device) == 16, "abi");
+MOTE_STATIC_ASSERT(MOTE_DEVICE_TABLE_GPA - MOTE_BOOT_INFO_GPA +
+			   MOTE_MAX_DEVICES * sizeof(struct mote_device) <=
+		   MOTE_PAGE_SIZE,
+		   "abi");
 MOTE_STATIC_ASSERT(MOTE_STUB_SIZE * MOTE_EXCEPTION_VECTORS <= MOTE_PAGE_SIZE,
 		   "abi");
 

@@ -72,16 +72,24 @@ static void print_stats(const struct phases *p, const struct mote_result *r)
 {
 	static const char *const names[] = { "exited", "crashed", "timeout",
 					     "failed" };
-	uint64_t first = r->t_first_insn ? r->t_first_insn : r->t_start;
+	char first[32] = "null", run[32] = "null";
 
+	/* The guest reports its first instruction's time when it exits;
+	 * a guest that crashed or timed out never did. */
+	if (r->t_first_insn) {
+		snprintf(first, sizeof(first), "%.1f",
+			 (r->t_first_insn - r->t_start) / 1e3);
+		snprintf(run, sizeof(run), "%.1f",
+			 (r->t_exit - r->t_first_insn) / 1e3);
+	}
 	fprintf(stderr,
 		"{\"image_load_us\":%.1f,\"vm_create_us\":%.1f,"
-		"\"boot_setup_us\":%.1f,\"first_instruction_us\":%.1f,"
-		"\"guest_run_us\":%.1f,\"teardown_us\":%.1f,\"total_us\":%.1f,"
-		"\"outcome\":\"%s\",\"status\":%d}\n",
+		"\"boot_setup_us\":%.1f,\"first_instruction_us\":%s,"
+		"\"guest_run_us\":%s,\"run_us\":%.1f,\"teardown_us\":%.1f,"
+		"\"total_us\":%.1f,\"outcome\":\"%s\",\"status\":%d}\n",
 		(p->loaded - p->start) / 1e3, (p->created - p->loaded) / 1e3,
-		(r->t_start - p->created) / 1e3, (first - r->t_start) / 1e3,
-		(r->t_exit - first) / 1e3, (p->destroyed - p->ran) / 1e3,
+		(r->t_start - p->created) / 1e3, first, run,
+		(r->t_exit - r->t_start) / 1e3, (p->destroyed - p->ran) / 1e3,
 		(p->destroyed - p->start) / 1e3, names[r->outcome], r->status);
 }
 

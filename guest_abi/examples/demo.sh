@@ -17,9 +17,12 @@ run() {
 	sed 's/^/  | /' "$out"
 	grep -v '^{' "$err" | sed 's/^/  ! /'
 	total=$(sed -n 's/.*"total_us":\([0-9.]*\).*/\1/p' "$err")
-	first=$(sed -n 's/.*"first_instruction_us":\([0-9.]*\).*/\1/p' "$err")
-	printf '  %s: exit status %d, whole run %s us (first guest instruction %s us after KVM_RUN)\n' \
-		"$name" "$status" "${total:-?}" "${first:-?}"
+	first=$(sed -n 's/.*"first_instruction_us":\([0-9.]*\),.*/\1/p' "$err")
+	if [ -n "$first" ]; then
+		first=" (first guest instruction $first us after KVM_RUN)"
+	fi
+	printf '  %s: exit status %d, whole run %s us%s\n' \
+		"$name" "$status" "${total:-?}" "$first"
 	rm -f "$out" "$err"
 }
 
