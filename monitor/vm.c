@@ -20,8 +20,9 @@
 
 #define MSR_IA32_TSC 0x10
 
-/* FPU/SSE state of a freshly created vCPU, restored when a VM is reused. */
-static struct kvm_fpu pristine_fpu;
+/* FPU/SSE state of a freshly created vCPU, restored when a VM is reused;
+ * XSAVE, as KVM_SET_FPU leaves MXCSR as the last guest set it. */
+static struct kvm_xsave pristine_fpu;
 static bool have_pristine_fpu;
 static pthread_mutex_t pristine_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -66,7 +67,7 @@ static int create_vcpu(struct mote_vm *vm, const struct kvm_host *kh,
 	vm->tsc_hz = (uint64_t)khz * 1000;
 	pthread_mutex_lock(&pristine_lock);
 	if (!have_pristine_fpu &&
-	    ioctl(vm->vcpu_fd, KVM_GET_FPU, &pristine_fpu) == 0)
+	    ioctl(vm->vcpu_fd, KVM_GET_XSAVE, &pristine_fpu) == 0)
 		have_pristine_fpu = true;
 	pthread_mutex_unlock(&pristine_lock);
 	return kick_vcpu_mask(vm->vcpu_fd, err);
@@ -265,10 +266,12 @@ int vm_reset(struct mote_vm *vm, struct mote_err *err)
 	if (rc)
 		return err_set(err, errno, "resetting guest memory: %s",
 			       strerror(errno));
-	/* x87/SSE registers could carry data from the last guest. */
-	if (have_pristine_fpu &&
-	    ioctl(vm->vcpu_fd, KVM_SET_FPU, &pristine_fpu) < 0)
-		return err_set(err, errno, "KVM_SET_FPU: %s", strerror(errno));
+	/* x87/SSE registers could carry data from the last guest: without a
+	 * pristine state to restore, the VM is not reused. */
+	if (!have_pristine_fpu)
+		return err_set(err, ENOTSUP, "no pristine x87/SSE state");
+	if (ioctl(vm->vcpu_fd, KVM_SET_XSAVE, &pristine_fpu) < 0)
+		return err_set(err, errno, "KVM_SET_XSAVE: %s", strerror(errno));
 	vm->used = false;
 	return 0;
 }

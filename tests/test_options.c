@@ -392,3 +392,151 @@ Test(options, passes_help_after_the_image_to_the_guest)
 	cr_assert_eq(o.guest_argc, 2);
 	cr_assert_str_eq(o.guest_argv[1], "--help");
 }
+
+/* Options for many instances: --count, --pool, --workers, --output. */
+
+Test(options, defaults_to_one_instance_without_pool_or_output)
+{
+	struct run_opts o;
+	struct mote_err err = {""};
+
+	cr_assert_eq(PARSE(&o, &err, "img"), 0, "%s", err.msg);
+	cr_assert_eq(o.count, 1);
+	cr_assert_eq(o.pool, 0);
+	cr_assert_eq(o.workers, 0);
+	cr_assert_null(o.output);
+}
+
+Test(options, parses_count_pool_workers_and_output)
+{
+	struct run_opts o;
+	struct mote_err err = {""};
+	int rc;
+
+	rc = PARSE(&o, &err, "--count", "5", "--pool", "3", "--workers", "2",
+		   "--output", "out", "--stats", "img", "--count", "9");
+	cr_assert_eq(rc, 0, "%s", err.msg);
+	cr_assert_eq(o.count, 5);
+	cr_assert_eq(o.pool, 3);
+	cr_assert_eq(o.workers, 2);
+	cr_assert_str_eq(o.output, "out");
+	cr_assert(o.stats);
+	cr_assert_str_eq(o.image, "img");
+	/* after the image they are the guest's */
+	cr_assert_eq(o.guest_argc, 3);
+	cr_assert_str_eq(o.guest_argv[1], "--count");
+}
+
+Test(options, accepts_count_pool_workers_and_output_with_equals)
+{
+	struct run_opts o;
+	struct mote_err err = {""};
+	int rc;
+
+	rc = PARSE(&o, &err, "--count=7", "--pool=0", "--workers=1024",
+		   "--output=dir/x", "img");
+	cr_assert_eq(rc, 0, "%s", err.msg);
+	cr_assert_eq(o.count, 7);
+	cr_assert_eq(o.pool, 0);
+	cr_assert_eq(o.workers, 1024);
+	cr_assert_str_eq(o.output, "dir/x");
+}
+
+Test(options, accepts_the_count_and_pool_limits)
+{
+	struct run_opts o;
+	struct mote_err err = {""};
+
+	cr_assert_eq(PARSE(&o, &err, "--count", "1", "img"), 0, "%s", err.msg);
+	cr_assert_eq(o.count, 1);
+	cr_assert_eq(
+		PARSE(&o, &err, "--count", "100000", "--pool", "100000", "img"),
+		0, "%s", err.msg);
+	cr_assert_eq(o.count, OPTIONS_MAX_COUNT);
+	cr_assert_eq(o.pool, OPTIONS_MAX_COUNT);
+}
+
+Test(options, rejects_a_count_of_0)
+{
+	struct run_opts o;
+	struct mote_err err = {""};
+
+	expect_usage_error(PARSE(&o, &err, "--count", "0", "img"), &err,
+			   "--count 0: expected a number from 1 to 100000");
+	expect_usage_error(PARSE(&o, &err, "--count=0", "img"), &err,
+			   "--count 0: expected a number from 1 to 100000");
+	expect_usage_error(PARSE(&o, &err, "--workers", "0", "img"), &err,
+			   "--workers 0: expected a number from 1 to 1024");
+}
+
+Test(options, rejects_counts_that_are_not_numbers)
+{
+	struct run_opts o;
+	struct mote_err err = {""};
+
+	expect_usage_error(PARSE(&o, &err, "--count", "many", "img"), &err,
+			   "--count many: expected a number from 1 to 100000");
+	expect_usage_error(PARSE(&o, &err, "--count", "-1", "img"), &err,
+			   "--count -1: expected a number from 1 to 100000");
+	expect_usage_error(PARSE(&o, &err, "--count", "5x", "img"), &err,
+			   "--count 5x: expected a number from 1 to 100000");
+	expect_usage_error(PARSE(&o, &err, "--count", " 5", "img"), &err,
+			   "--count  5: expected a number from 1 to 100000");
+	expect_usage_error(PARSE(&o, &err, "--count=", "img"), &err,
+			   "--count : expected a number from 1 to 100000");
+	expect_usage_error(PARSE(&o, &err, "--pool", "1.5", "img"), &err,
+			   "--pool 1.5: expected a number from 0 to 100000");
+	expect_usage_error(PARSE(&o, &err, "--pool", "-0", "img"), &err,
+			   "--pool -0: expected a number from 0 to 100000");
+	expect_usage_error(PARSE(&o, &err, "--workers", "two", "img"), &err,
+			   "--workers two: expected a number from 1 to 1024");
+}
+
+Test(options, rejects_counts_that_are_too_big)
+{
+	struct run_opts o;
+	struct mote_err err = {""};
+
+	expect_usage_error(
+		PARSE(&o, &err, "--count", "100001", "img"), &err,
+		"--count 100001: expected a number from 1 to 100000");
+	/* beyond unsigned and beyond uint64_t: no wrap-around */
+	expect_usage_error(PARSE(&o, &err, "--count", "4294967297", "img"),
+			   &err,
+			   "--count 4294967297: expected a number from 1 to "
+			   "100000");
+	expect_usage_error(
+		PARSE(&o, &err, "--count", "99999999999999999999", "img"), &err,
+		"--count 99999999999999999999: expected a number "
+		"from 1 to 100000");
+	expect_usage_error(PARSE(&o, &err, "--pool", "100001", "img"), &err,
+			   "--pool 100001: expected a number from 0 to 100000");
+	expect_usage_error(PARSE(&o, &err, "--workers", "1025", "img"), &err,
+			   "--workers 1025: expected a number from 1 to 1024");
+}
+
+Test(options, rejects_an_empty_output_directory)
+{
+	struct run_opts o;
+	struct mote_err err = {""};
+
+	expect_usage_error(PARSE(&o, &err, "--output=", "img"), &err,
+			   "--output needs a directory");
+	expect_usage_error(PARSE(&o, &err, "--output", "", "img"), &err,
+			   "--output needs a directory");
+}
+
+Test(options, rejects_many_instance_options_without_their_value)
+{
+	struct run_opts o;
+	struct mote_err err = {""};
+
+	expect_usage_error(PARSE(&o, &err, "--count"), &err,
+			   "option --count needs a value");
+	expect_usage_error(PARSE(&o, &err, "--pool"), &err,
+			   "option --pool needs a value");
+	expect_usage_error(PARSE(&o, &err, "--workers"), &err,
+			   "option --workers needs a value");
+	expect_usage_error(PARSE(&o, &err, "--output"), &err,
+			   "option --output needs a value");
+}

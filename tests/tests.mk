@@ -1,7 +1,7 @@
 # Makefile fragment, included from the top-level Makefile: builds the one
 # Criterion test binary from tests/test_*.c and runs it (`make test-unit`).
 
-TEST_SRCS := $(wildcard tests/test_*.c)
+TEST_SRCS := $(wildcard tests/test_*.c) tests/helpers.c
 TEST_OBJS := $(TEST_SRCS:%.c=$(BUILD)/%.o)
 TEST_BIN := $(BUILD)/tests/mote-tests
 TEST_LOG := $(BUILD)/tests/mote-tests.log

@@ -1,0 +1,50 @@
+/*
+ * Helpers shared by the integration tests: run build/mote as a child and
+ * collect what it printed, and match its messages and JSON without a library.
+ */
+#ifndef MOTE_TESTS_HELPERS_H
+#define MOTE_TESTS_HELPERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define GUEST(name)	 GUEST_DIR "/" name ".elf"
+#define OUT_MAX		 (64 * 1024)
+#define CHILD_DEADLINE_S 20.0 /* the harness kills mote after this long */
+
+/* CLOCK_MONOTONIC in seconds. */
+double now_s(void);
+
+/* What one run of the mote binary produced. */
+struct run {
+	int status; /* exit status, or 128 + signal */
+	char out[OUT_MAX], err[OUT_MAX];
+	size_t out_len, err_len;
+	double secs;
+};
+
+/*
+ * Runs MOTE_BIN with args (NULL-terminated), collecting stdout and stderr
+ * until both close, then reaps it. A child still running after
+ * CHILD_DEADLINE_S is killed and the test fails.
+ */
+void run_mote_argv(struct run *r, char *const args[]);
+
+#define RUN(r, ...) run_mote_argv((r), (char *const[]){__VA_ARGS__, NULL})
+
+/* Asserts the exit status, printing what mote said when it differs. */
+void expect_status(const struct run *r, int status);
+
+/*
+ * Matches s against pat, where each "%x" in pat stands for one or more
+ * lowercase hex digits and everything else is literal. The values found go
+ * to vals (up to nvals). No regular expressions: the messages are exact.
+ */
+bool match(const char *s, const char *pat, uint64_t *vals, int nvals);
+
+/* The value of the first "key": after json, parsed with strtod; asserts
+ * that it is there and is a number. */
+double json_number(const char *json, const char *key);
+
+#endif
