@@ -1,6 +1,6 @@
 /*
  * The raw-KVM floor: create VM + memslot + vCPU, run one real-mode
- * instruction to its first exit, close everything. No checks beyond errors.
+ * instruction to its first exit, then close everything or hold it open.
  */
 #include "floor.h"
 
@@ -81,75 +81,94 @@ static int check_exit(const struct kvm_run *run, enum floor_guest g, char *err,
 	return -1;
 }
 
-int floor_once(const struct floor_ctx *fc, enum floor_guest g,
-	       struct floor_sample *s, char *err, size_t errlen)
+int floor_hold(const struct floor_ctx *fc, enum floor_guest g,
+	       struct floor_vm *v, struct floor_sample *s, char *err,
+	       size_t errlen)
 {
 	struct kvm_userspace_memory_region slot;
-	struct kvm_run *run = MAP_FAILED;
-	uint8_t *mem = MAP_FAILED;
-	int vm_fd = -1, vcpu_fd = -1, rc = -1;
 	const char *what = "";
+	int rc = -1;
 
+	*v = (struct floor_vm){-1, -1, fc->run_size, MAP_FAILED, MAP_FAILED};
 	s->t_start = mono_ns();
-	vm_fd = ioctl(fc->kvm_fd, KVM_CREATE_VM, 0);
-	if (vm_fd < 0) {
+	v->vm_fd = ioctl(fc->kvm_fd, KVM_CREATE_VM, 0);
+	if (v->vm_fd < 0) {
 		what = "KVM_CREATE_VM";
 		goto out;
 	}
 	/* Like mote: reserved anonymous memory, backed only where touched. */
-	mem = mmap(NULL, FLOOR_MEM, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (mem == MAP_FAILED) {
+	v->mem = mmap(NULL, FLOOR_MEM, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (v->mem == MAP_FAILED) {
 		what = "mmap guest memory";
 		goto out;
 	}
 	if (g == FLOOR_HLT) {
-		mem[0] = 0xf4;
+		v->mem[0] = 0xf4;
 	} else {
-		mem[0] = 0xe6; /* out %al, $FLOOR_PORT */
-		mem[1] = FLOOR_PORT;
+		v->mem[0] = 0xe6; /* out %al, $FLOOR_PORT */
+		v->mem[1] = FLOOR_PORT;
 	}
 	memset(&slot, 0, sizeof(slot));
 	slot.memory_size = FLOOR_MEM;
-	slot.userspace_addr = (uintptr_t)mem;
-	if (ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0) {
+	slot.userspace_addr = (uintptr_t)v->mem;
+	if (ioctl(v->vm_fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0) {
 		what = "KVM_SET_USER_MEMORY_REGION";
 		goto out;
 	}
-	vcpu_fd = ioctl(vm_fd, KVM_CREATE_VCPU, 0);
-	if (vcpu_fd < 0) {
+	v->vcpu_fd = ioctl(v->vm_fd, KVM_CREATE_VCPU, 0);
+	if (v->vcpu_fd < 0) {
 		what = "KVM_CREATE_VCPU";
 		goto out;
 	}
-	run = mmap(NULL, (size_t)fc->run_size, PROT_READ | PROT_WRITE,
-		   MAP_SHARED, vcpu_fd, 0);
-	if (run == MAP_FAILED) {
+	v->run = mmap(NULL, (size_t)fc->run_size, PROT_READ | PROT_WRITE,
+		      MAP_SHARED, v->vcpu_fd, 0);
+	if (v->run == MAP_FAILED) {
 		what = "mmap kvm_run";
 		goto out;
 	}
 	s->t_created = mono_ns();
-	if (set_regs(vcpu_fd) < 0) {
+	if (set_regs(v->vcpu_fd) < 0) {
 		what = "setting registers";
 		goto out;
 	}
 	s->t_ready = mono_ns();
-	if (ioctl(vcpu_fd, KVM_RUN, 0) < 0) {
+	if (ioctl(v->vcpu_fd, KVM_RUN, 0) < 0) {
 		what = "KVM_RUN";
 		goto out;
 	}
 	s->t_first_exit = mono_ns();
-	rc = check_exit(run, g, err, errlen);
+	rc = check_exit(v->run, g, err, errlen);
 out:
 	if (rc && *what)
 		snprintf(err, errlen, "floor: %s: %s", what, strerror(errno));
-	if (run != MAP_FAILED)
-		munmap(run, (size_t)fc->run_size);
-	if (vcpu_fd >= 0)
-		close(vcpu_fd);
-	if (vm_fd >= 0)
-		close(vm_fd);
-	if (mem != MAP_FAILED)
-		munmap(mem, FLOOR_MEM);
+	if (rc)
+		floor_release(v);
+	return rc;
+}
+
+void floor_release(struct floor_vm *v)
+{
+	if (v->run != MAP_FAILED)
+		munmap(v->run, (size_t)v->run_size);
+	if (v->vcpu_fd >= 0)
+		close(v->vcpu_fd);
+	if (v->vm_fd >= 0)
+		close(v->vm_fd);
+	if (v->mem != MAP_FAILED)
+		munmap(v->mem, FLOOR_MEM);
+	*v = (struct floor_vm){-1, -1, 0, MAP_FAILED, MAP_FAILED};
+}
+
+int floor_once(const struct floor_ctx *fc, enum floor_guest g,
+	       struct floor_sample *s, char *err, size_t errlen)
+{
+	struct floor_vm v;
+	int rc = floor_hold(fc, g, &v, s, err, errlen);
+
+	/* floor_hold closed everything itself if it failed. */
+	if (rc == 0)
+		floor_release(&v);
 	s->t_closed = mono_ns();
 	return rc;
 }

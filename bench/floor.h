@@ -30,6 +30,13 @@ struct floor_sample {
 	uint64_t t_closed;     /* everything closed and unmapped */
 };
 
+/* A floor VM kept open after its first exit (floor_hold). */
+struct floor_vm {
+	int vm_fd, vcpu_fd, run_size;
+	void *run; /* struct kvm_run */
+	uint8_t *mem;
+};
+
 const char *floor_guest_name(enum floor_guest g);
 
 /* Opens /dev/kvm once; the open is not part of any iteration. */
@@ -43,5 +50,15 @@ void floor_close(struct floor_ctx *fc);
  */
 int floor_once(const struct floor_ctx *fc, enum floor_guest g,
 	       struct floor_sample *s, char *err, size_t errlen);
+
+/*
+ * floor_once without the teardown: the VM stays open until floor_release,
+ * so density can hold many at once. Fills s except t_closed. On error
+ * everything is closed and v needs no release.
+ */
+int floor_hold(const struct floor_ctx *fc, enum floor_guest g,
+	       struct floor_vm *v, struct floor_sample *s, char *err,
+	       size_t errlen);
+void floor_release(struct floor_vm *v);
 
 #endif
