@@ -3,7 +3,8 @@
 
 BUILD ?= build
 CC ?= gcc
-PKGS := liburing-dev libseccomp-dev libcriterion-dev pkg-config gcc make
+PKGS := liburing-dev libseccomp-dev libcriterion-dev pkg-config gcc make fio \
+	gnuplot-nox
 CFLAGS_COMMON := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE \
 	-I. -Imonitor
 SAN ?=
@@ -14,11 +15,16 @@ LDFLAGS += -fsanitize=address,undefined
 endif
 CFLAGS ?=
 CFLAGS += $(CFLAGS_COMMON)
-LDLIBS := -lpthread
+# Libraries of the monitor library: everything linking it needs them.
+MONITOR_LDLIBS := -luring -lpthread
+LDLIBS := $(MONITOR_LDLIBS)
 
-MONITOR_SRCS := $(filter-out monitor/main.c,$(wildcard monitor/*.c))
-MONITOR_OBJS := $(MONITOR_SRCS:%.c=$(BUILD)/%.o)
+MONITOR_SRCS := $(filter-out monitor/main.c,$(wildcard monitor/*.c)) \
+	$(wildcard blk/*.c) $(filter-out jail/gen_filters.c,$(wildcard jail/*.c))
+MONITOR_OBJS := $(MONITOR_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/jail/filters.o
 MONITOR_LIB := $(BUILD)/monitor/libmonitor.a
+# `mote bench` (bench/*.c), linked into mote; built by bench/bench.mk.
+BENCH_LIB := $(BUILD)/bench/libbench.a
 MOTE := $(BUILD)/mote
 
 .PHONY: all help deps demo check test test-unit test-asan bench clean format
@@ -29,7 +35,7 @@ help:
 	@echo "make demo       install missing packages, build, boot the examples"
 	@echo "make check      install missing packages, build, run every test"
 	@echo "                (plain build, then AddressSanitizer + UBSan build)"
-	@echo "make bench      run the boot benchmark (bench/results/*.json)"
+	@echo "make bench      run the benchmarks: bench/results/latest.{json,md}"
 	@echo "make clean      remove build outputs"
 
 # Installs missing Debian packages as root; otherwise prints the command.
@@ -54,12 +60,24 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
+# seccomp filters are compiled at build time (libseccomp, in a host tool)
+# and loaded as ready BPF at run time (jail/seccomp.c).
+$(BUILD)/jail/gen_filters: jail/gen_filters.c jail/allowlist.c jail/allowlist.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_COMMON) jail/gen_filters.c jail/allowlist.c -lseccomp -o $@
+
+$(BUILD)/jail/filters.c: $(BUILD)/jail/gen_filters
+	$< $@
+
+$(BUILD)/jail/filters.o: $(BUILD)/jail/filters.c jail/filters.h
+	$(CC) $(CFLAGS) -c $< -o $@
+
 $(MONITOR_LIB): $(MONITOR_OBJS)
 	@mkdir -p $(@D)
 	$(AR) rcs $@ $^
 
-$(MOTE): $(BUILD)/monitor/main.o $(MONITOR_LIB)
-	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+$(MOTE): $(BUILD)/monitor/main.o $(BENCH_LIB) $(MONITOR_LIB)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -lm -o $@
 
 include guest_abi/guests.mk
 include tests/tests.mk
@@ -76,14 +94,16 @@ check: deps
 
 test: check
 
+# The jail tests use the plain build's mote and mote-jailtest.
 test-asan:
+	$(MAKE) all build/tests/mote-jailtest
 	$(MAKE) BUILD=build-asan SAN=1 test-unit
 
 clean:
 	rm -rf build build-asan
 
 format:
-	clang-format -i monitor/*.[ch] tests/*.c bench/*.c guest_abi/*.h \
+	clang-format -i monitor/*.[ch] blk/*.[ch] tests/*.c bench/*.c guest_abi/*.h \
 		guest_abi/runtime/*.[ch] guest_abi/examples/*.c
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

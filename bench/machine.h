@@ -1,11 +1,34 @@
 /*
- * Benchmark context shared by the benchmark programs: which machine, how
- * busy it was while we ran, and JSON string output.
+ * Benchmark context shared by the benchmark programs: which machine (and
+ * which kind of KVM), how busy it was while we ran, and JSON strings.
  */
 #ifndef MOTE_BENCH_MACHINE_H
 #define MOTE_BENCH_MACHINE_H
 
+#include <stdbool.h>
 #include <stdio.h>
+
+/*
+ * Which KVM serves /dev/kvm: PVM (pagetable-based, nested, no VMX/SVM: CPL0
+ * guest code is emulated) or hardware VMX/SVM. The figures differ by
+ * orders of magnitude between them, so every report says which it was.
+ */
+enum kvm_kind { KVM_KIND_UNKNOWN, KVM_KIND_PVM, KVM_KIND_VMX, KVM_KIND_SVM };
+
+struct kvm_flavour {
+	/* the evidence: CPU flags in /proc/cpuinfo, modules in /sys/module */
+	bool flag_vmx, flag_svm, flag_hypervisor;
+	bool mod_kvm, mod_pvm, mod_intel, mod_amd;
+	/* the verdict and why */
+	enum kvm_kind kind;
+	const char *name; /* "pvm", "vmx", "svm", "unknown" */
+	char why[200];
+};
+
+/* Reads the evidence from the host, then kvm_flavour_decide. */
+void kvm_flavour_probe(struct kvm_flavour *k);
+/* Fills kind, name and why from the evidence fields alone. */
+void kvm_flavour_decide(struct kvm_flavour *k);
 
 struct machine {
 	long nproc;
@@ -15,6 +38,7 @@ struct machine {
 	 * host is shared, and its load is the first suspect for odd figures. */
 	double others_cpu;
 	double load_start, load_end; /* 1-minute load averages */
+	struct kvm_flavour kvm;
 };
 
 /* Busy and total jiffies over all CPUs, from the first line of /proc/stat. */

@@ -4,7 +4,9 @@
 BUILD ?= build
 GUEST_CC ?= gcc
 
-GUEST_NAMES := hello exitcode compute crash spin hostile idle secret
+GUEST_NAMES := hello exitcode compute crash spin hostile idle secret \
+	blk-sum blk-write blk-bench blk-info blk-hostile \
+	net-echo net-bench
 
 GUEST_RT_DIR := guest_abi/runtime
 GUEST_EX_DIR := guest_abi/examples
@@ -29,7 +31,7 @@ GUEST_CFLAGS := -std=gnu11 -O2 -g0 -Wall -Wextra -Werror \
 	-ffunction-sections -fdata-sections \
 	-nostdinc -isystem $(GUEST_RT_DIR)/include \
 	-isystem $(GUEST_CC_INCLUDE) -Iguest_abi \
-	-MMD -MP
+	-MD -MP
 GUEST_LDFLAGS := -static -nostdlib -T $(GUEST_LDSCRIPT) \
 	-Wl,--build-id=none -Wl,-z,noexecstack -Wl,--gc-sections \
 	-Wl,--orphan-handling=error

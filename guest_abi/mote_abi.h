@@ -66,6 +66,7 @@ enum mote_hypercall {
 	MOTE_HC_EXIT = 1,    /* struct mote_hc_exit: stop with a status */
 	MOTE_HC_FAULT = 2,   /* used by the exception stubs; not for guests */
 	MOTE_HC_WAIT = 3,    /* struct mote_hc_wait: block until deadline/event */
+	MOTE_HC_READY = 4,   /* struct mote_hc_ready: the guest is ready */
 	MOTE_HC_COUNT
 };
 
@@ -94,6 +95,16 @@ struct mote_hc_wait {
 };
 #define MOTE_WAIT_TIMEOUT 0u
 #define MOTE_WAIT_EVENT 1u
+
+/*
+ * The guest says it is ready (initialised, about to serve or wait): the
+ * monitor records the time of the first READY, for benchmarks and --stats,
+ * and resumes the guest at once. What "ready" means is the guest's call.
+ * `reserved` must be 0; the struct is read only, never written back.
+ */
+struct mote_hc_ready {
+	uint64_t reserved;
+};
 
 /*
  * The exception stub for vector v does `movl $v, %eax` and stores %rax to the
@@ -134,7 +145,10 @@ struct mote_boot_info {
  * rings and, when idle, blocks in MOTE_HC_WAIT, which returns
  * MOTE_WAIT_EVENT when one of its devices used buffers since the last WAIT
  * (the event is remembered, so a completion between the guest's last look
- * at the used ring and the WAIT is not lost). QueueNotify writes are caught
+ * at the used ring and the WAIT is not lost). As with virtio interrupts,
+ * only buffers the driver asked to hear of count: past used_event with
+ * VIRTIO_F_EVENT_IDX, else unless VRING_AVAIL_F_NO_INTERRUPT is set; a
+ * device that sets DEVICE_NEEDS_RESET is an event too. QueueNotify writes are caught
  * in the kernel (ioeventfd) and cost no exit to the monitor; other register
  * accesses do exit.
  */
@@ -170,6 +184,7 @@ struct mote_device {
 MOTE_STATIC_ASSERT(sizeof(struct mote_hc_console) == 16, "abi");
 MOTE_STATIC_ASSERT(sizeof(struct mote_hc_exit) == 16, "abi");
 MOTE_STATIC_ASSERT(sizeof(struct mote_hc_wait) == 16, "abi");
+MOTE_STATIC_ASSERT(sizeof(struct mote_hc_ready) == 8, "abi");
 MOTE_STATIC_ASSERT(sizeof(struct mote_boot_info) == 128, "abi");
 MOTE_STATIC_ASSERT(sizeof(struct mote_device) == 16, "abi");
 MOTE_STATIC_ASSERT(MOTE_DEVICE_TABLE_GPA - MOTE_BOOT_INFO_GPA +

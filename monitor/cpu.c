@@ -189,7 +189,8 @@ static void build_stubs(uint8_t *mem)
 }
 
 int cpu_build_tables(uint8_t *mem, uint64_t mem_size,
-		     const struct mote_image *img, struct mote_err *err)
+		     const struct mote_image *img, unsigned ndev,
+		     struct mote_err *err)
 {
 	struct pt_alloc a = { mem, MOTE_PT_GPA + MOTE_PAGE_SIZE, MOTE_PT_END };
 	uint64_t stack_lo = mem_size - MOTE_STACK_SIZE;
@@ -216,6 +217,12 @@ int cpu_build_tables(uint8_t *mem, uint64_t mem_size,
 	/* The hypercall doorbell: no memory behind it, every store exits. */
 	rc |= map_range(&a, MOTE_HC_GPA, MOTE_HC_GPA + MOTE_PAGE_SIZE,
 			seg_flags(PF_W));
+	/* The VM's virtio-mmio windows, the same way: read+write, NX, no
+	 * memory behind them, so every access but the ioeventfd-bound
+	 * QueueNotify exits. Windows of devices it lacks stay unmapped. */
+	rc |= map_range(&a, MOTE_DEVICE_GPA,
+			MOTE_DEVICE_GPA + ndev * MOTE_DEVICE_SIZE,
+			seg_flags(PF_R | PF_W));
 	if (rc)
 		return err_set(err, E2BIG,
 			       "page tables for this image exceed the reserved "

@@ -16,11 +16,13 @@
 
 /*
  * Writes descriptor tables, stubs and page tables into guest memory
- * (mem points at guest-physical 0). Returns 0 or -E2BIG if the page tables
- * do not fit their reserved area.
+ * (mem points at guest-physical 0), with ndev device windows mapped from
+ * MOTE_DEVICE_GPA. Returns 0 or -E2BIG if the page tables do not fit their
+ * reserved area.
  */
 int cpu_build_tables(uint8_t *mem, uint64_t mem_size,
-		     const struct mote_image *img, struct mote_err *err);
+		     const struct mote_image *img, unsigned ndev,
+		     struct mote_err *err);
 
 /* Loads special and general registers for entry at img->entry. */
 int cpu_set_entry_state(int vcpu_fd, uint64_t entry, uint64_t stack_top,

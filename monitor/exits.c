@@ -11,6 +11,7 @@
 
 #include "../guest_abi/mote_abi.h"
 #include "timeutil.h"
+#include "virtio_mmio.h"
 #include "vm_internal.h"
 
 static uint64_t guest_rip(struct mote_vm *vm)
@@ -128,6 +129,14 @@ static void handle_fault(struct mote_vm *vm, struct mote_result *res,
 		 "guest crashed: %s%s", name, extra);
 }
 
+/*
+ * Empty here; the test-only monitor (tests/jail_escape.c) overrides it to
+ * try escapes from a jailed vCPU thread while a guest runs.
+ */
+__attribute__((weak)) void mote_test_console_hook(void)
+{
+}
+
 static void hc_console(struct mote_vm *vm, struct mote_result *res,
 		       uint64_t gpa, enum exit_action *next)
 {
@@ -159,6 +168,7 @@ static void hc_console(struct mote_vm *vm, struct mote_result *res,
 			    (unsigned long long)a.buf, (unsigned long long)a.len);
 		return;
 	}
+	mote_test_console_hook();
 	vm->console(vm->console_ctx, buf, a.len);
 	*next = EXIT_RESUME;
 }
@@ -186,6 +196,13 @@ static void hc_wait(struct mote_vm *vm, struct mote_result *res, uint64_t gpa,
 		return;
 	}
 	vm->wait_gpa = gpa;
+	/* An event since the last WAIT ends this one at once: it may be the
+	 * completion the guest missed just before it decided to wait. */
+	if (vm_take_event(vm)) {
+		exits_wait_done(vm, MOTE_WAIT_EVENT);
+		*next = EXIT_RESUME;
+		return;
+	}
 	if (__builtin_add_overflow(vm->mono_base, a.deadline_ns,
 				   &vm->wait_until))
 		vm->wait_until = UINT64_MAX;
@@ -207,6 +224,30 @@ void exits_wait_done(struct mote_vm *vm, uint64_t result)
 
 	if (p)
 		*p = result;
+}
+
+/* The guest says it is ready: note when (the first time only), carry on. */
+static void hc_ready(struct mote_vm *vm, struct mote_result *res,
+		     uint64_t gpa, enum exit_action *next)
+{
+	struct mote_hc_ready a;
+
+	if (guest_mem_read(&vm->gm, gpa, &a, sizeof(a), 8) < 0) {
+		exits_crash(vm, res,
+			    "bad hypercall: READY argument at 0x%llx is outside "
+			    "guest memory or misaligned",
+			    (unsigned long long)gpa);
+		return;
+	}
+	/* Reserved for later use: only 0 means what READY means today. */
+	if (a.reserved != 0) {
+		exits_crash(vm, res, "bad hypercall: READY reserved field is "
+			    "0x%llx, not 0", (unsigned long long)a.reserved);
+		return;
+	}
+	if (!res->t_ready)
+		res->t_ready = mono_ns();
+	*next = EXIT_RESUME;
 }
 
 static void hc_exit(struct mote_vm *vm, struct mote_result *res, uint64_t gpa)
@@ -233,6 +274,26 @@ static void hc_exit(struct mote_vm *vm, struct mote_result *res, uint64_t gpa)
 	}
 }
 
+/* An access to a virtio-mmio window (QueueNotify stores never get here:
+ * their ioeventfd takes them in the kernel). */
+static enum exit_action handle_device(struct mote_vm *vm,
+				      struct mote_result *res)
+{
+	struct kvm_run *run = vm->run;
+	uint64_t off = run->mmio.phys_addr - MOTE_DEVICE_GPA;
+	struct mote_err err = { "" };
+	unsigned i = (unsigned)(off / MOTE_DEVICE_SIZE);
+
+	if (virtio_mmio_access(vm->dev[i], off % MOTE_DEVICE_SIZE,
+			       run->mmio.data, run->mmio.len,
+			       run->mmio.is_write, &err) < 0) {
+		exits_crash(vm, res, "bad device access: device %u: %s", i,
+			    err.msg);
+		return EXIT_DONE;
+	}
+	return EXIT_RESUME;
+}
+
 /* A store to the hypercall page: the number is the slot, the value the
  * argument's guest address. */
 static enum exit_action handle_mmio(struct mote_vm *vm,
@@ -242,6 +303,9 @@ static enum exit_action handle_mmio(struct mote_vm *vm,
 	uint64_t addr = run->mmio.phys_addr, value, nr;
 	enum exit_action next = EXIT_DONE;
 
+	if (addr >= MOTE_DEVICE_GPA &&
+	    addr < MOTE_DEVICE_GPA + vm->ndev * MOTE_DEVICE_SIZE)
+		return handle_device(vm, res);
 	if (addr < MOTE_HC_GPA || addr >= MOTE_HC_GPA + MOTE_PAGE_SIZE) {
 		exits_crash(vm, res,
 			    "guest crashed: access to unbacked address 0x%llx",
@@ -266,6 +330,9 @@ static enum exit_action handle_mmio(struct mote_vm *vm,
 		break;
 	case MOTE_HC_EXIT:
 		hc_exit(vm, res, value);
+		break;
+	case MOTE_HC_READY:
+		hc_ready(vm, res, value, &next);
 		break;
 	case MOTE_HC_FAULT:
 		handle_fault(vm, res, value);

@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "../guest_abi/mote_abi.h"
+#include "evloop.h"
+#include "thread_hook.h"
 #include "timeutil.h"
 #include "vm_internal.h"
 
@@ -62,6 +64,11 @@ struct mote_fleet {
 	unsigned nthreads;
 	pthread_t housekeeper;
 	bool have_housekeeper;
+	struct evloop *loop; /* held while VMs have devices */
+	/* threads report their start (thread hook) before the fleet is used */
+	unsigned started, start_failed;
+	struct mote_err start_err;
+	pthread_cond_t start_cond;
 };
 
 static bool list_push(struct vm_list *l, struct mote_vm *vm)
@@ -181,7 +188,43 @@ static void wake_expired(struct mote_fleet *f, uint64_t now)
 	}
 }
 
+/*
+ * A device event for a parked instance: back to the run queue, where
+ * dispatch ends its WAIT with MOTE_WAIT_EVENT. One that is not parked yet
+ * sees the event itself before it parks (park).
+ */
+static void instance_wake(void *ctx)
+{
+	struct mote_instance *i = ctx;
+	struct mote_fleet *f = i->fleet;
+
+	pthread_mutex_lock(&f->lock);
+	if (i->parked) {
+		heap_remove(f, i);
+		queue_push(f, i);
+	}
+	pthread_mutex_unlock(&f->lock);
+}
+
 /* --- VMs: acquire, release --- */
+
+/* A new VM with the fleet's devices. */
+static int vm_new(struct mote_fleet *f, struct mote_vm **out,
+		  struct mote_err *err)
+{
+	struct mote_vm *vm = NULL;
+	int rc = mote_vm_create(f->cfg.mem_size, &vm, err);
+
+	for (unsigned n = 0; !rc && n < f->cfg.ndevices; n++)
+		rc = mote_vm_add_device(vm, &f->cfg.devices[n], err);
+	if (rc) {
+		if (vm)
+			mote_vm_destroy(vm);
+		return rc;
+	}
+	*out = vm;
+	return 0;
+}
 
 static struct mote_vm *pool_take(struct mote_fleet *f)
 {
@@ -231,6 +274,9 @@ static void finish(struct mote_fleet *f, struct mote_instance *i)
 	if (!i->res.t_exit)
 		i->res.t_exit = mono_ns();
 	if (vm) {
+		/* After this no device event can reach i, which is freed
+		 * once the instance is waited for. */
+		vm_set_waker(vm, NULL, NULL);
 		i->st.resident_bytes = vm_resident_bytes(vm);
 		i->vm = NULL;
 		/* Only a guest that exited by itself leaves the vCPU in a
@@ -260,7 +306,7 @@ static bool boot(struct mote_fleet *f, struct mote_instance *i)
 
 	i->vm = pool_take(f);
 	i->st.from_pool = i->vm != NULL;
-	if (!i->vm && mote_vm_create(f->cfg.mem_size, &i->vm, &err) < 0) {
+	if (!i->vm && vm_new(f, &i->vm, &err) < 0) {
 		i->vm = NULL;
 		fail(f, i, err.msg);
 		return false;
@@ -268,6 +314,7 @@ static bool boot(struct mote_fleet *f, struct mote_instance *i)
 	i->st.t_vm = mono_ns();
 	i->st.vm_id = i->vm->id;
 	mote_vm_set_console(i->vm, i->start.console, i->start.console_ctx);
+	vm_set_waker(i->vm, instance_wake, i);
 	if (mote_vm_load(i->vm, i->start.img, i->start.argc,
 			 i->start.argv, &err) < 0) {
 		fail(f, i, err.msg);
@@ -288,6 +335,28 @@ static void timed_out(struct mote_fleet *f, struct mote_instance *i)
 	finish(f, i);
 }
 
+/*
+ * Parks an instance in WAIT until its deadline, or requeues it at once if
+ * a device event came first: instance_wake sets the event before it takes
+ * the lock, so either this sees it, or it sees the instance parked.
+ */
+static void park(struct mote_fleet *f, struct mote_instance *i)
+{
+	i->wake_at = i->vm->wait_until < i->deadline ? i->vm->wait_until
+						    : i->deadline;
+	pthread_mutex_lock(&f->lock);
+	if (vm_event_pending(i->vm)) {
+		queue_push(f, i);
+	} else if (!heap_push(f, i)) {
+		pthread_mutex_unlock(&f->lock);
+		fail(f, i, "out of memory parking a waiting guest");
+		return;
+	}
+	/* an idle worker may need to sleep less long now */
+	pthread_cond_signal(&f->work);
+	pthread_mutex_unlock(&f->lock);
+}
+
 /* Runs one instance for up to a slice; requeues, parks or finishes it. */
 static void dispatch(struct mote_fleet *f, struct mote_instance *i,
 		     timer_t timer)
@@ -302,8 +371,16 @@ static void dispatch(struct mote_fleet *f, struct mote_instance *i,
 		timed_out(f, i);
 		return;
 	}
-	if (i->vm->wait_gpa && now >= i->vm->wait_until) {
-		exits_wait_done(i->vm, MOTE_WAIT_TIMEOUT);
+	/* A guest back from WAIT learns why: an event, or its deadline. */
+	if (i->vm->wait_gpa) {
+		if (vm_take_event(i->vm)) {
+			exits_wait_done(i->vm, MOTE_WAIT_EVENT);
+		} else if (now >= i->vm->wait_until) {
+			exits_wait_done(i->vm, MOTE_WAIT_TIMEOUT);
+		} else {
+			park(f, i); /* woken early by nothing: wait on */
+			return;
+		}
 		i->vm->wait_gpa = 0;
 	}
 	until = now + SLICE_NS < i->deadline ? now + SLICE_NS : i->deadline;
@@ -317,17 +394,7 @@ static void dispatch(struct mote_fleet *f, struct mote_instance *i,
 		finish(f, i);
 		return;
 	case STEP_WAIT:
-		i->wake_at = i->vm->wait_until < i->deadline ? i->vm->wait_until
-							    : i->deadline;
-		pthread_mutex_lock(&f->lock);
-		if (!heap_push(f, i)) {
-			pthread_mutex_unlock(&f->lock);
-			fail(f, i, "out of memory parking a waiting guest");
-			return;
-		}
-		/* an idle worker may need to sleep less long now */
-		pthread_cond_signal(&f->work);
-		pthread_mutex_unlock(&f->lock);
+		park(f, i);
 		return;
 	case STEP_KICKED:
 		if (now >= i->deadline) {
@@ -341,14 +408,35 @@ static void dispatch(struct mote_fleet *f, struct mote_instance *i,
 	}
 }
 
+/* Runs the thread hook and tells mote_fleet_create how it went. */
+static bool thread_start(struct mote_fleet *f, enum mote_thread_kind kind)
+{
+	struct mote_err err = { "" };
+	int rc = mote_thread_hook_run(kind, &err);
+
+	pthread_mutex_lock(&f->lock);
+	f->started++;
+	if (rc && !f->start_failed++)
+		f->start_err = err;
+	pthread_cond_broadcast(&f->start_cond);
+	pthread_mutex_unlock(&f->lock);
+	return rc == 0;
+}
+
 static void *worker_main(void *arg)
 {
 	struct mote_fleet *f = arg;
 	timer_t timer;
 	struct timespec ts;
 
-	if (kick_timer_create(&timer) < 0)
+	if (kick_timer_create(&timer) < 0) {
+		thread_start(f, MOTE_THREAD_VCPU);
 		return NULL; /* the fleet still has its other workers */
+	}
+	if (!thread_start(f, MOTE_THREAD_VCPU)) {
+		timer_delete(timer);
+		return NULL;
+	}
 	pthread_mutex_lock(&f->lock);
 	for (;;) {
 		struct mote_instance *i;
@@ -384,6 +472,8 @@ static void *housekeeper_main(void *arg)
 {
 	struct mote_fleet *f = arg;
 
+	if (!thread_start(f, MOTE_THREAD_HOUSEKEEPER))
+		return NULL;
 	pthread_mutex_lock(&f->lock);
 	for (;;) {
 		bool refill = !f->stopping && pool_owned(f) < f->cfg.pool &&
@@ -417,7 +507,7 @@ static void *housekeeper_main(void *arg)
 
 			f->creating++;
 			pthread_mutex_unlock(&f->lock);
-			rc = mote_vm_create(f->cfg.mem_size, &vm, &err);
+			rc = vm_new(f, &vm, &err);
 			if (!rc && f->cfg.pool_image)
 				rc = vm_prepare(vm, f->cfg.pool_image, &err);
 			if (!rc)
@@ -474,6 +564,7 @@ static int init_sync(struct mote_fleet *f)
 	rc = rc ? rc : pthread_cond_init(&f->done, &ca);
 	rc = rc ? rc : pthread_cond_init(&f->house, &ca);
 	rc = rc ? rc : pthread_cond_init(&f->pool_changed, &ca);
+	rc = rc ? rc : pthread_cond_init(&f->start_cond, &ca);
 	pthread_condattr_destroy(&ca);
 	return rc;
 }
@@ -498,8 +589,15 @@ int mote_fleet_create(const struct mote_fleet_config *cfg,
 		return err_set(err, rc, "fleet: %s", strerror(rc));
 	}
 	raise_fd_limit();
-	/* Workers and the housekeeper exist before any start: no thread is
-	 * ever created on the start path. */
+	/* Workers, the housekeeper and the device loop exist before any
+	 * start: no thread is ever created on the start path. */
+	if (f->cfg.ndevices) {
+		rc = evloop_get(&f->loop, err);
+		if (rc) {
+			mote_fleet_destroy(f);
+			return rc;
+		}
+	}
 	f->threads = calloc(f->cfg.workers, sizeof(*f->threads));
 	if (!f->threads) {
 		mote_fleet_destroy(f);
@@ -522,6 +620,18 @@ int mote_fleet_create(const struct mote_fleet_config *cfg,
 		mote_fleet_destroy(f);
 		return err_set(err, rc, "creating fleet threads: %s",
 			       strerror(rc));
+	}
+	/* No instance may run on a thread whose hook (its jail) failed. */
+	pthread_mutex_lock(&f->lock);
+	while (f->started < f->nthreads + 1)
+		pthread_cond_wait(&f->start_cond, &f->lock);
+	pthread_mutex_unlock(&f->lock);
+	if (f->start_failed) {
+		if (err)
+			*err = f->start_err;
+		rc = -EPERM;
+		mote_fleet_destroy(f);
+		return rc;
 	}
 	*out = f;
 	return 0;
@@ -628,6 +738,8 @@ void mote_fleet_destroy(struct mote_fleet *f)
 		mote_vm_destroy(f->reap.v[n]);
 	for (size_t n = 0; n < f->dirty.n; n++)
 		mote_vm_destroy(f->dirty.v[n]);
+	if (f->loop)
+		evloop_put(f->loop);
 	free(f->pool.v);
 	free(f->dirty.v);
 	free(f->reap.v);
@@ -638,5 +750,6 @@ void mote_fleet_destroy(struct mote_fleet *f)
 	pthread_cond_destroy(&f->done);
 	pthread_cond_destroy(&f->house);
 	pthread_cond_destroy(&f->pool_changed);
+	pthread_cond_destroy(&f->start_cond);
 	free(f);
 }

@@ -22,6 +22,9 @@ struct mote_fleet_config {
 	/* Optional: pooled VMs get this image mapped and their page tables
 	 * built ahead of time, so a start only writes argv and registers. */
 	const struct mote_image *pool_image;
+	/* Devices every VM gets, each VM its own instance of each. */
+	const struct mote_devspec *devices;
+	unsigned ndevices;
 };
 
 struct mote_start {

@@ -3,6 +3,7 @@
  * so a missing feature is one clear error before any VM is created.
  */
 #include "kvm.h"
+#include "vm_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -66,6 +67,8 @@ static int open_host(struct mote_err *err)
 static void once(void)
 {
 	host_rc = open_host(&host_err);
+	/* Process-wide signal set-up belongs here, before any jail. */
+	kick_install();
 }
 
 int kvm_host_get(const struct kvm_host **out, struct mote_err *err)

@@ -93,6 +93,37 @@ int options_parse_count(const char *name, const char *s, unsigned min,
 		       name, s, min, max);
 }
 
+int options_parse_disk(const char *s, struct disk_opt *d, struct mote_err *err)
+{
+	const char *comma = strchr(s, ','), *flag;
+	size_t len = comma ? (size_t)(comma - s) : strlen(s);
+
+	memset(d, 0, sizeof(*d));
+	if (len == 0)
+		return err_set(err, EINVAL, "--disk needs a path");
+	if (len >= sizeof(d->path))
+		return err_set(err, EINVAL, "--disk: path longer than %zu bytes",
+			       sizeof(d->path) - 1);
+	memcpy(d->path, s, len);
+	for (flag = comma; flag; flag = comma) {
+		size_t n;
+
+		flag++;
+		comma = strchr(flag, ',');
+		n = comma ? (size_t)(comma - flag) : strlen(flag);
+		if (n == 2 && strncmp(flag, "ro", 2) == 0)
+			d->ro = true;
+		else if (n == 6 && strncmp(flag, "direct", 6) == 0)
+			d->direct = true;
+		else
+			return err_set(err, EINVAL,
+				       "--disk %s: unknown flag '%.*s' (expected "
+				       "ro or direct)",
+				       s, (int)n, flag);
+	}
+	return 0;
+}
+
 /* Accepts "--opt VALUE" and "--opt=VALUE"; returns the value or NULL. */
 static const char *opt_value(int argc, char **argv, int *i, const char *name,
 			     struct mote_err *err, int *rc)
@@ -122,6 +153,8 @@ int options_parse_run(int argc, char **argv, struct run_opts *o,
 	memset(o, 0, sizeof(*o));
 	o->mem = MOTE_MEM_DEFAULT;
 	o->count = 1;
+	o->jail = -1;
+	o->uid = o->gid = -1;
 	for (i = 0; i < argc; i++) {
 		const char *a = argv[i];
 
@@ -132,6 +165,23 @@ int options_parse_run(int argc, char **argv, struct run_opts *o,
 			return 0;
 		} else if (strcmp(a, "--stats") == 0) {
 			o->stats = true;
+		} else if (strcmp(a, "--jail") == 0) {
+			o->jail = 1;
+		} else if (strcmp(a, "--no-jail") == 0) {
+			o->jail = 0;
+		} else if (strcmp(a, "--jail-netns") == 0) {
+			o->jail_netns = true;
+		} else if ((v = opt_value(argc, argv, &i, "--uid", err, &rc)) ||
+			   (v = opt_value(argc, argv, &i, "--gid", err, &rc))) {
+			unsigned id;
+			bool is_uid = strncmp(a, "--uid", 5) == 0;
+
+			rc = options_parse_count(is_uid ? "--uid" : "--gid", v,
+						 0, 0x7ffffffe, &id, err);
+			if (is_uid)
+				o->uid = id;
+			else
+				o->gid = id;
 		} else if ((v = opt_value(argc, argv, &i, "--mem", err, &rc))) {
 			rc = options_parse_size(v, &o->mem, err);
 			if (!rc && (o->mem < MOTE_MEM_MIN ||
@@ -154,6 +204,14 @@ int options_parse_run(int argc, char **argv, struct run_opts *o,
 					  &rc))) {
 			rc = options_parse_count("--workers", v, 1, 1024,
 						 &o->workers, err);
+		} else if ((v = opt_value(argc, argv, &i, "--disk", err, &rc))) {
+			if (o->ndisks == MOTE_MAX_DEVICES)
+				rc = err_set(err, EINVAL,
+					     "--disk: at most %u disks",
+					     MOTE_MAX_DEVICES);
+			else
+				rc = options_parse_disk(
+					v, &o->disks[o->ndisks++], err);
 		} else if ((v = opt_value(argc, argv, &i, "--output", err,
 					  &rc))) {
 			o->output = v;
@@ -166,6 +224,9 @@ int options_parse_run(int argc, char **argv, struct run_opts *o,
 		if (rc)
 			return rc;
 	}
+	if (o->jail == 0 && (o->uid >= 0 || o->gid >= 0 || o->jail_netns))
+		return err_set(err, EINVAL,
+			       "--uid, --gid and --jail-netns need the jail");
 	if (i < argc && strcmp(argv[i], "--") == 0)
 		return err_set(err, EINVAL, "missing IMAGE before '--'");
 	if (i >= argc)

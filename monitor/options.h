@@ -8,9 +8,18 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "../guest_abi/mote_abi.h"
 #include "err.h"
 
 #define OPTIONS_MAX_COUNT 100000
+#define OPTIONS_PATH_MAX 4096
+
+/* One --disk PATH[,ro][,direct]. */
+struct disk_opt {
+	char path[OPTIONS_PATH_MAX];
+	bool ro;     /* attach read-only (VIRTIO_BLK_F_RO) */
+	bool direct; /* open with O_DIRECT */
+};
 
 struct run_opts {
 	uint64_t mem;        /* bytes */
@@ -21,6 +30,11 @@ struct run_opts {
 	unsigned pool;      /* warm pool size (--pool, default 0) */
 	unsigned workers;   /* vCPU worker threads (--workers, 0: default) */
 	const char *output; /* per-instance output directory, or NULL */
+	struct disk_opt disks[MOTE_MAX_DEVICES]; /* --disk, in order */
+	unsigned ndisks;
+	int jail;           /* 1: --jail, 0: --no-jail, -1: when it can be */
+	bool jail_netns;    /* --jail-netns: also a new network namespace */
+	long uid, gid;      /* --uid/--gid, -1: default */
 	const char *image;
 	int guest_argc; /* guest argv: the image path, then its arguments */
 	char **guest_argv;
@@ -35,6 +49,9 @@ int options_parse_count(const char *name, const char *s, unsigned min,
 
 /* "500ms", "2s", "1m", "3" (seconds); "0" means none. */
 int options_parse_duration(const char *s, uint64_t *ns, struct mote_err *err);
+
+/* "PATH[,ro][,direct]": the path runs to the first comma. */
+int options_parse_disk(const char *s, struct disk_opt *d, struct mote_err *err);
 
 /*
  * Parses the arguments after "run". guest_argv points into argv (argv[i-1]

@@ -3,6 +3,7 @@
  * of the run loop, and the direct (single-thread) run used by `mote run`.
  */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
@@ -21,7 +22,7 @@ static void kick_handler(int sig)
 	(void)sig; /* only there so KVM_RUN returns -EINTR */
 }
 
-static void install_kick_handler(void)
+static void install_handler(void)
 {
 	struct sigaction sa;
 
@@ -30,12 +31,18 @@ static void install_kick_handler(void)
 	sigaction(SIG_KICK, &sa, NULL);
 }
 
-void kick_block_in_thread(void)
+void kick_install(void)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, install_handler);
+}
+
+void kick_block_in_thread(void)
+{
 	sigset_t s;
 
-	pthread_once(&once, install_kick_handler);
+	kick_install();
 	sigemptyset(&s);
 	sigaddset(&s, SIG_KICK);
 	pthread_sigmask(SIG_BLOCK, &s, NULL);
@@ -116,6 +123,36 @@ enum step vm_step(struct mote_vm *vm, struct mote_result *res)
 	}
 }
 
+/*
+ * Sleeps until a device event or `until` (CLOCK_MONOTONIC ns). The kick
+ * signal stays blocked here, so a timeout that fires meanwhile waits
+ * pending for the next KVM_RUN.
+ */
+static void wait_event_until(struct mote_vm *vm, uint64_t until)
+{
+	uint64_t now, v;
+
+	while (!vm_event_pending(vm) && (now = mono_ns()) < until) {
+		struct timespec ts;
+		struct pollfd p = { .fd = vm->wake_fd, .events = POLLIN };
+
+		if (vm->wake_fd < 0) {
+			/* No device: only time can end the wait. */
+			ts.tv_sec = (time_t)(until / 1000000000ull);
+			ts.tv_nsec = (long)(until % 1000000000ull);
+			clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts,
+					NULL);
+			continue;
+		}
+		ts.tv_sec = (time_t)((until - now) / 1000000000ull);
+		ts.tv_nsec = (long)((until - now) % 1000000000ull);
+		if (ppoll(&p, 1, &ts, NULL) > 0)
+			while (read(vm->wake_fd, &v, sizeof(v)) < 0 &&
+			       errno == EINTR)
+				;
+	}
+}
+
 static void timed_out(struct mote_result *res, uint64_t timeout_ns)
 {
 	res->outcome = MOTE_TIMED_OUT;
@@ -141,25 +178,24 @@ int mote_vm_run(struct mote_vm *vm, uint64_t timeout_ns,
 		if (kick_timer_arm(timer, deadline) < 0)
 			goto no_timer;
 	}
+	/* Device events wake this thread, through wake_fd. */
+	vm_set_waker(vm, NULL, NULL);
 	for (;;) {
 		enum step s = vm_step(vm, res);
-		uint64_t until;
-		struct timespec ts;
 
 		if (s == STEP_DONE)
 			break;
 		if (s == STEP_WAIT) {
-			/* Nothing else to run in this thread: sleep. No device
-			 * can end the wait early here yet, so it is a timeout. */
-			until = vm->wait_until < deadline ? vm->wait_until
-							  : deadline;
-			ts.tv_sec = (time_t)(until / 1000000000ull);
-			ts.tv_nsec = (long)(until % 1000000000ull);
-			while (mono_ns() < until &&
-			       clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME,
-					       &ts, NULL) == EINTR)
-				;
-			if (until == vm->wait_until) {
+			/* Nothing else to run in this thread: sleep until an
+			 * event, the guest's deadline or the run's. */
+			wait_event_until(vm, vm->wait_until < deadline
+						     ? vm->wait_until
+						     : deadline);
+			if (vm_take_event(vm)) {
+				exits_wait_done(vm, MOTE_WAIT_EVENT);
+				continue;
+			}
+			if (mono_ns() >= vm->wait_until) {
 				exits_wait_done(vm, MOTE_WAIT_TIMEOUT);
 				continue;
 			}

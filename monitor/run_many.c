@@ -217,13 +217,17 @@ static void print_stats(const struct run_opts *o, const struct mote_result *r,
 	free(mem);
 }
 
-int run_many(const struct run_opts *o, const struct mote_image *img)
+int run_many(const struct run_opts *o, const struct mote_image *img,
+	     const struct mote_devspec *devs, unsigned ndevs,
+	     const struct run_hooks *hooks)
 {
 	struct mote_fleet_config cfg = {
 		.workers = o->workers,
 		.pool = o->pool,
 		.mem_size = o->mem,
 		.pool_image = img,
+		.devices = devs,
+		.ndevices = ndevs,
 	};
 	struct mote_instance **inst = calloc(o->count, sizeof(*inst));
 	struct mote_result *res = calloc(o->count, sizeof(*res));
@@ -244,8 +248,31 @@ int run_many(const struct run_opts *o, const struct mote_image *img)
 		status = MOTE_STATUS_ERROR;
 		goto out;
 	}
+	if (hooks->confine) {
+		/* Per-instance output files are all the confined run keeps. */
+		int *fds = calloc(o->count, sizeof(int));
+		size_t n = 0;
+
+		for (unsigned i = 0; fds && o->output && i < o->count; i++)
+			fds[n++] = sinks[i].fd;
+		if (!fds)
+			err_set(&err, ENOMEM, "out of memory");
+		if (!fds || hooks->confine(fds, n, &err) < 0) {
+			fprintf(stderr, "mote: %s\n", err.msg);
+			free(fds);
+			status = MOTE_STATUS_ERROR;
+			goto close;
+		}
+		free(fds);
+	}
 	if (mote_fleet_create(&cfg, &fleet, &err) < 0) {
 		fprintf(stderr, "mote: %s\n", err.msg);
+		status = MOTE_STATUS_ERROR;
+		goto close;
+	}
+	if (hooks->seal && hooks->seal(&err) < 0) {
+		fprintf(stderr, "mote: %s\n", err.msg);
+		mote_fleet_destroy(fleet);
 		status = MOTE_STATUS_ERROR;
 		goto close;
 	}

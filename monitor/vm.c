@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -16,6 +17,7 @@
 #include "cpu.h"
 #include "kvm.h"
 #include "timeutil.h"
+#include "virtio_mmio.h"
 #include "vm_internal.h"
 
 #define MSR_IA32_TSC 0x10
@@ -94,6 +96,8 @@ int mote_vm_create(uint64_t mem_size, struct mote_vm **out,
 		return err_set(err, ENOMEM, "out of memory");
 	vm->id = __atomic_add_fetch(&next_vm_id, 1, __ATOMIC_RELAXED);
 	vm->vcpu_fd = -1;
+	vm->wake_fd = -1;
+	pthread_mutex_init(&vm->wake_lock, NULL);
 	vm->mem_size = mem_size;
 	vm->console = stdout_console;
 	vm->vm_fd = ioctl(kh->fd, KVM_CREATE_VM, 0);
@@ -175,6 +179,24 @@ static int read_guest_tsc(struct mote_vm *vm, uint64_t *tsc,
 	return 0;
 }
 
+/* What devices may access: what the guest can, through its page tables. */
+static int set_dma_ranges(struct mote_vm *vm, const struct mote_image *img)
+{
+	struct guest_mem *gm = &vm->gm;
+	uint64_t stack_lo = vm->mem_size - MOTE_STACK_SIZE;
+	int rc;
+
+	guest_mem_clear_ranges(gm);
+	rc = guest_mem_add_range(gm, MOTE_BOOT_INFO_GPA,
+				 MOTE_ARGS_GPA + MOTE_ARGS_SIZE, false);
+	for (unsigned i = 0; i < img->nseg; i++)
+		rc |= guest_mem_add_range(gm, img->seg[i].start, img->seg[i].end,
+					  img->seg[i].flags & 2 /* PF_W */);
+	rc |= guest_mem_add_range(gm, img->hi, stack_lo - MOTE_PAGE_SIZE, true);
+	rc |= guest_mem_add_range(gm, stack_lo, vm->mem_size, true);
+	return rc;
+}
+
 /* Maps the image and builds the tables, unless this VM already has them. */
 int vm_prepare(struct mote_vm *vm, const struct mote_image *img,
 		     struct mote_err *err)
@@ -194,7 +216,9 @@ int vm_prepare(struct mote_vm *vm, const struct mote_image *img,
 		 MAP_PRIVATE | MAP_FIXED, img->memfd, 0) == MAP_FAILED)
 		return err_set(err, errno, "mapping image: %s", strerror(errno));
 	vm->img = img;
-	return cpu_build_tables(vm->mem, vm->mem_size, img, err);
+	if (set_dma_ranges(vm, img))
+		return err_set(err, EINVAL, "image segments overlap the heap");
+	return cpu_build_tables(vm->mem, vm->mem_size, img, vm->ndev, err);
 }
 
 int mote_vm_load(struct mote_vm *vm, const struct mote_image *img, int argc,
@@ -241,6 +265,18 @@ int mote_vm_load(struct mote_vm *vm, const struct mote_image *img, int argc,
 	bi->tsc_hz = vm->tsc_hz;
 	bi->tsc_base = vm->tsc_base;
 	bi->wall_ns = wall_ns() - (mono_ns() - vm->mono_base);
+	if (vm->ndev) {
+		struct mote_device *tab =
+			(struct mote_device *)(vm->mem + MOTE_DEVICE_TABLE_GPA);
+
+		bi->devices = MOTE_DEVICE_TABLE_GPA;
+		bi->ndevices = vm->ndev;
+		for (unsigned i = 0; i < vm->ndev; i++) {
+			tab[i].base = MOTE_DEVICE_GPA + i * MOTE_DEVICE_SIZE;
+			tab[i].device_id = virtio_mmio_device_id(vm->dev[i]);
+		}
+	}
+	__atomic_store_n(&vm->event, false, __ATOMIC_SEQ_CST);
 	vm->used = true;
 	return 0;
 }
@@ -250,6 +286,11 @@ int vm_reset(struct mote_vm *vm, struct mote_err *err)
 	const struct mote_image *img = vm->img;
 	int rc = 0;
 
+	/* Devices first: their reset waits until no request is in flight,
+	 * so no I/O writes guest memory after it is wiped. */
+	for (unsigned i = 0; i < vm->ndev; i++)
+		virtio_mmio_reset(vm->dev[i]);
+	__atomic_store_n(&vm->event, false, __ATOMIC_SEQ_CST);
 	/* Drop every page the guest could write: anonymous pages read back as
 	 * zero, private image pages as the sealed template. Its code and
 	 * read-only data stay mapped (the guest cannot change them), which
@@ -310,20 +351,84 @@ int vm_warm_up(struct mote_vm *vm, struct mote_err *err)
 
 bool vm_guest_writable(const struct mote_vm *vm, uint64_t gpa, uint64_t len)
 {
-	const struct mote_image *img = vm->img;
-	uint64_t end, heap_end = vm->mem_size - MOTE_STACK_SIZE - MOTE_PAGE_SIZE;
+	/* The ranges vm_prepare set: writable segments, heap and stack. */
+	return vm->img && guest_mem_dma(&vm->gm, gpa, len, 1, true) != NULL;
+}
 
-	if (!img || __builtin_add_overflow(gpa, len, &end))
-		return false;
-	if (gpa >= img->hi && end <= heap_end)
-		return true;
-	if (gpa >= vm->mem_size - MOTE_STACK_SIZE && end <= vm->mem_size)
-		return true;
-	for (unsigned i = 0; i < img->nseg; i++)
-		if ((img->seg[i].flags & 2 /* PF_W */) &&
-		    gpa >= img->seg[i].start && end <= img->seg[i].end)
-			return true;
-	return false;
+/* --- devices and their events --- */
+
+/* The default waker: the direct run sleeps on wake_fd. */
+static void wake_fd_write(void *ctx)
+{
+	struct mote_vm *vm = ctx;
+	uint64_t one = 1;
+
+	while (write(vm->wake_fd, &one, sizeof(one)) < 0 && errno == EINTR)
+		;
+}
+
+/* A device signalled: remember it for WAIT, and wake the guest if the
+ * event is new (an older one already woke it). */
+static void device_event(void *ctx)
+{
+	struct mote_vm *vm = ctx;
+
+	if (__atomic_exchange_n(&vm->event, true, __ATOMIC_SEQ_CST))
+		return;
+	pthread_mutex_lock(&vm->wake_lock);
+	vm->wake(vm->wake_ctx);
+	pthread_mutex_unlock(&vm->wake_lock);
+}
+
+bool vm_take_event(struct mote_vm *vm)
+{
+	return __atomic_exchange_n(&vm->event, false, __ATOMIC_SEQ_CST);
+}
+
+bool vm_event_pending(struct mote_vm *vm)
+{
+	return __atomic_load_n(&vm->event, __ATOMIC_SEQ_CST);
+}
+
+void vm_set_waker(struct mote_vm *vm, void (*fn)(void *ctx), void *ctx)
+{
+	pthread_mutex_lock(&vm->wake_lock);
+	vm->wake = fn ? fn : wake_fd_write;
+	vm->wake_ctx = fn ? ctx : vm;
+	pthread_mutex_unlock(&vm->wake_lock);
+}
+
+int mote_vm_add_device(struct mote_vm *vm, const struct mote_devspec *spec,
+		       struct mote_err *err)
+{
+	struct virtio_mmio_host host = {
+		.gm = &vm->gm,
+		.vm_fd = vm->vm_fd,
+		.base = MOTE_DEVICE_GPA + vm->ndev * MOTE_DEVICE_SIZE,
+		.event = device_event,
+		.ctx = vm,
+	};
+	int rc;
+
+	if (vm->img)
+		return err_set(err, EBUSY,
+			       "devices must be added before the image");
+	if (vm->ndev == MOTE_MAX_DEVICES)
+		return err_set(err, E2BIG, "at most %u devices per VM",
+			       MOTE_MAX_DEVICES);
+	if (vm->wake_fd < 0) {
+		vm->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (vm->wake_fd < 0)
+			return err_set(err, errno, "eventfd: %s",
+				       strerror(errno));
+		vm_set_waker(vm, NULL, NULL);
+	}
+	rc = virtio_mmio_create(&host, spec->ops, spec->backend,
+				&vm->dev[vm->ndev], err);
+	if (rc)
+		return rc;
+	vm->ndev++;
+	return 0;
 }
 
 uint64_t vm_resident_bytes(const struct mote_vm *vm)
@@ -355,6 +460,12 @@ void mote_vm_destroy(struct mote_vm *vm)
 {
 	if (!vm)
 		return;
+	/* Devices first: they drain their I/O into guest memory. */
+	for (unsigned i = 0; i < vm->ndev; i++)
+		virtio_mmio_destroy(vm->dev[i]);
+	if (vm->wake_fd >= 0)
+		close(vm->wake_fd);
+	pthread_mutex_destroy(&vm->wake_lock);
 	if (vm->run)
 		munmap(vm->run, (size_t)vm->run_size);
 	if (vm->vcpu_fd >= 0)

@@ -28,6 +28,8 @@ struct mote_result {
 	/* CLOCK_MONOTONIC ns: run start, guest's first instruction (0 if the
 	 * guest did not report it), guest exit. */
 	uint64_t t_start, t_first_insn, t_exit;
+	/* CLOCK_MONOTONIC ns of the guest's first READY hypercall; 0: none. */
+	uint64_t t_ready;
 };
 
 /* Console sink; buf points into guest memory and is valid only during the call. */
@@ -43,6 +45,21 @@ int mote_vm_create(uint64_t mem_size, struct mote_vm **out,
  */
 int mote_vm_load(struct mote_vm *vm, const struct mote_image *img, int argc,
 		 char *const argv[], struct mote_err *err);
+
+/* A device to attach: its type and its backend (e.g. an open disk). */
+struct virtio_dev_ops;
+struct mote_devspec {
+	const struct virtio_dev_ops *ops;
+	void *backend;
+};
+
+/*
+ * Attaches a virtio device in the VM's next device window (at most
+ * MOTE_MAX_DEVICES). Only before the first mote_vm_load: the page tables
+ * map exactly the windows the VM has. Returns 0 or a negative errno.
+ */
+int mote_vm_add_device(struct mote_vm *vm, const struct mote_devspec *spec,
+		       struct mote_err *err);
 
 /* Console output goes to fn (default: written to stdout). */
 void mote_vm_set_console(struct mote_vm *vm, mote_console_fn fn, void *ctx);

@@ -6,11 +6,15 @@
 #define MOTE_VM_INTERNAL_H
 
 #include <linux/kvm.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <time.h>
 
+#include "../guest_abi/mote_abi.h"
 #include "guest_mem.h"
 #include "vm.h"
+
+struct virtio_mmio;
 
 struct mote_vm {
 	uint64_t id; /* unique in the process: tells reuse apart in stats */
@@ -28,6 +32,19 @@ struct mote_vm {
 	uint64_t tsc_hz, tsc_base, mono_base;
 	/* set by a WAIT hypercall: host deadline and where the result goes */
 	uint64_t wait_until, wait_gpa;
+	/* devices, window i at MOTE_DEVICE_GPA + i * MOTE_DEVICE_SIZE */
+	struct virtio_mmio *dev[MOTE_MAX_DEVICES];
+	unsigned ndev;
+	/*
+	 * A device signalled since the last WAIT (vm_take_event). Whoever
+	 * sets it calls the waker, under wake_lock: the fleet's, or by
+	 * default a write to wake_fd, which the direct run sleeps on.
+	 */
+	bool event;
+	pthread_mutex_t wake_lock;
+	void (*wake)(void *ctx);
+	void *wake_ctx;
+	int wake_fd; /* eventfd, -1 without devices */
 };
 
 enum exit_action {
@@ -36,11 +53,23 @@ enum exit_action {
 	EXIT_WAIT,   /* the guest waits until vm->wait_until or an event */
 };
 
+/* Test hook on each console hypercall (weak no-op; see exits.c). */
+void mote_test_console_hook(void);
+
 /* Handles the exit in vm->run. */
 enum exit_action exits_handle(struct mote_vm *vm, struct mote_result *res);
 
 /* Ends a WAIT: writes result (MOTE_WAIT_*) back to the guest's struct. */
 void exits_wait_done(struct mote_vm *vm, uint64_t result);
+
+/*
+ * Device events. vm_take_event consumes a pending one; vm_set_waker sets
+ * what a new event calls (NULL: vm_default_wake, a write to wake_fd) and
+ * returns only when no call to the previous waker is still running.
+ */
+bool vm_take_event(struct mote_vm *vm);
+bool vm_event_pending(struct mote_vm *vm);
+void vm_set_waker(struct mote_vm *vm, void (*fn)(void *ctx), void *ctx);
 
 /* True when [gpa, gpa + len) is memory the guest itself may write. */
 bool vm_guest_writable(const struct mote_vm *vm, uint64_t gpa, uint64_t len);
@@ -78,6 +107,7 @@ enum step vm_step(struct mote_vm *vm, struct mote_result *res);
  * runs vCPUs and unblocked only inside KVM_RUN (KVM_SET_SIGNAL_MASK), so a
  * kick that arrives between two KVM_RUN calls is not lost.
  */
+void kick_install(void); /* the signal's no-op handler, once per process */
 void kick_block_in_thread(void);
 int kick_timer_create(timer_t *t);
 /* Fires the kick at absolute CLOCK_MONOTONIC ns (0 disarms). */

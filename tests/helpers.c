@@ -49,6 +49,11 @@ static void drain(int *fd, char *buf, size_t *len)
 
 void run_mote_argv(struct run *r, char *const args[])
 {
+	run_bin_argv(r, MOTE_BIN, args);
+}
+
+void run_bin_argv(struct run *r, const char *bin, char *const args[])
+{
 	char *argv[32];
 	int out[2], err[2], n = 0;
 	posix_spawn_file_actions_t fa;
@@ -59,7 +64,7 @@ void run_mote_argv(struct run *r, char *const args[])
 	bool killed = false;
 	int ws;
 
-	argv[n++] = (char *)MOTE_BIN;
+	argv[n++] = (char *)bin;
 	for (int i = 0; args[i]; i++) {
 		cr_assert_lt(n, 31);
 		argv[n++] = args[i];
@@ -77,8 +82,8 @@ void run_mote_argv(struct run *r, char *const args[])
 	posix_spawnattr_setsigmask(&attr, &none);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
 	start = now_s();
-	cr_assert_eq(posix_spawn(&pid, MOTE_BIN, &fa, &attr, argv, environ), 0,
-		     "cannot run %s", MOTE_BIN);
+	cr_assert_eq(posix_spawn(&pid, bin, &fa, &attr, argv, environ), 0,
+		     "cannot run %s", bin);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
 	close(out[1]);

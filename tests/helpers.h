@@ -33,6 +33,9 @@ void run_mote_argv(struct run *r, char *const args[]);
 
 #define RUN(r, ...) run_mote_argv((r), (char *const[]){__VA_ARGS__, NULL})
 
+/* The same for another binary (e.g. the test-only jail monitor). */
+void run_bin_argv(struct run *r, const char *bin, char *const args[]);
+
 /* Asserts the exit status, printing what mote said when it differs. */
 void expect_status(const struct run *r, int status);
 

@@ -1,18 +1,45 @@
 # Makefile fragment, included from the top-level Makefile: builds the one
 # Criterion test binary from tests/test_*.c and runs it (`make test-unit`).
 
-TEST_SRCS := $(wildcard tests/test_*.c) tests/helpers.c
+TEST_SRCS := $(wildcard tests/test_*.c) tests/helpers.c tests/jsonv.c
 TEST_OBJS := $(TEST_SRCS:%.c=$(BUILD)/%.o)
 TEST_BIN := $(BUILD)/tests/mote-tests
 TEST_LOG := $(BUILD)/tests/mote-tests.log
+
+# The jail is tested on the plain build's binaries (tests/test_jail.c):
+# sanitizers cannot run jailed. mote-jailtest is mote plus escape attempts.
+PLAIN_BUILD := $(abspath build)
+JAILTEST := $(BUILD)/tests/mote-jailtest
+$(TEST_OBJS): CFLAGS += -DPLAIN_BUILD=\"$(PLAIN_BUILD)\"
+
+$(JAILTEST): $(BUILD)/monitor/main.o $(BUILD)/tests/jail_escape.o $(BENCH_LIB) \
+		$(MONITOR_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $^ $(MONITOR_LDLIBS) -o $@
 
 # The integration tests run this build's mote on this build's guests.
 $(TEST_OBJS): CFLAGS += -DMOTE_BIN=\"$(abspath $(MOTE))\" \
 	-DGUEST_DIR=\"$(abspath $(BUILD)/guests)\"
 
-$(TEST_BIN): $(TEST_OBJS) $(MONITOR_LIB)
+# Host unit tests of guest runtime sources: "..." includes also find the
+# runtime's headers, while <...> ones still mean the host's libc.
+GUEST_RT_TEST_OBJS := $(patsubst %,$(BUILD)/tests/%.o,\
+	test_sha256 test_guest_blk test_virtio_layout)
+$(GUEST_RT_TEST_OBJS): CFLAGS += -iquote guest_abi/runtime/include \
+	-iquote guest_abi
+
+# ---- guest network stack and virtio-net driver, compiled for the host ----
+# test_netstack.c #includes the runtime's protocol and IP stack sources
+# (inet_*.c, arp_cache.c, ipstack.c, udp.c) over a fake driver, and
+# test_guest_net.c the virtio-net driver (net.c, virtqueue.c) over a fake
+# device; the same include paths as the block above.
+NET_TEST_OBJS := $(BUILD)/tests/test_netstack.o $(BUILD)/tests/test_guest_net.o
+$(NET_TEST_OBJS): CFLAGS += -iquote guest_abi/runtime/include \
+	-iquote guest_abi
+
+$(TEST_BIN): $(TEST_OBJS) $(BENCH_LIB) $(MONITOR_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) $^ -lcriterion -lpthread -o $@
+	$(CC) $(LDFLAGS) $^ -lcriterion $(MONITOR_LDLIBS) -lm -o $@
 
 # Sanitizer settings for SAN=1 builds (ignored otherwise). Criterion runs
 # each test in a forked worker, and LeakSanitizer does work there, but a
@@ -22,12 +49,13 @@ $(TEST_BIN): $(TEST_OBJS) $(MONITOR_LIB)
 # mote children that the integration tests start, a report changes mote's
 # exit status and stderr, which fails that test directly.
 TEST_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 \
+	LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp) \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 TEST_FLAGS := --jobs 2
 SANITIZER_REPORT := ERROR: [A-Za-z]+Sanitizer|runtime error:
 
 .PHONY: test-unit
-test-unit: $(MOTE) guests $(TEST_BIN)
+test-unit: $(MOTE) guests $(TEST_BIN) $(JAILTEST)
 	@rc=0; $(TEST_ENV) $(TEST_BIN) $(TEST_FLAGS) >$(TEST_LOG) 2>&1 || rc=$$?; \
 	cat $(TEST_LOG); \
 	if grep -Eq '$(SANITIZER_REPORT)' $(TEST_LOG); then \
@@ -35,3 +63,25 @@ test-unit: $(MOTE) guests $(TEST_BIN)
 		rc=1; \
 	fi; \
 	exit $$rc
+
+# `make fuzz`: libFuzzer on the virtqueue walker and virtio-blk request
+# parsing (tests/fuzz_virtqueue.c), FUZZ_TIME seconds; not part of check.
+# Needs clang with its runtime (clang, libclang-rt-*-dev).
+FUZZ_CC ?= clang
+FUZZ_TIME ?= 30
+FUZZ_DIR := $(BUILD)/fuzz
+FUZZ_VQ := $(FUZZ_DIR)/fuzz_virtqueue
+FUZZ_VQ_SRCS := tests/fuzz_virtqueue.c monitor/virtqueue.c \
+	monitor/guest_mem.c blk/request.c
+
+$(FUZZ_VQ): $(FUZZ_VQ_SRCS) $(wildcard monitor/*.h blk/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -std=gnu11 -g -O1 -Wall -Wextra -Werror -D_GNU_SOURCE \
+		-I. -Imonitor -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=undefined $(FUZZ_VQ_SRCS) -o $@
+
+.PHONY: fuzz
+fuzz: $(FUZZ_VQ)
+	@mkdir -p $(FUZZ_DIR)/corpus-virtqueue
+	$(FUZZ_VQ) -max_total_time=$(FUZZ_TIME) -max_len=8192 \
+		-print_final_stats=1 $(FUZZ_DIR)/corpus-virtqueue

@@ -36,6 +36,12 @@ uint64_t mote_wall_ns(void);
  */
 uint64_t mote_wait_until(uint64_t deadline_ns);
 
+/*
+ * Tells the monitor that the guest is ready (initialised, about to do its
+ * work or wait): one MOTE_HC_READY. `mote bench` times boots to this point.
+ */
+void mote_ready(void);
+
 /* TSC value read by the very first instruction of _start. */
 uint64_t mote_entry_tsc(void);
 
