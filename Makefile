@@ -4,7 +4,7 @@
 BUILD ?= build
 CC ?= gcc
 PKGS := liburing-dev libseccomp-dev libcriterion-dev pkg-config gcc make fio \
-	gnuplot-nox
+	gnuplot-nox iputils-ping iproute2
 CFLAGS_COMMON := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE \
 	-I. -Imonitor
 SAN ?=
@@ -20,7 +20,7 @@ MONITOR_LDLIBS := -luring -lpthread
 LDLIBS := $(MONITOR_LDLIBS)
 
 MONITOR_SRCS := $(filter-out monitor/main.c,$(wildcard monitor/*.c)) \
-	$(wildcard blk/*.c) $(filter-out jail/gen_filters.c,$(wildcard jail/*.c))
+	$(wildcard blk/*.c) $(wildcard net/*.c) $(filter-out jail/gen_filters.c,$(wildcard jail/*.c))
 MONITOR_OBJS := $(MONITOR_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/jail/filters.o
 MONITOR_LIB := $(BUILD)/monitor/libmonitor.a
 # `mote bench` (bench/*.c), linked into mote; built by bench/bench.mk.
@@ -103,7 +103,7 @@ clean:
 	rm -rf build build-asan
 
 format:
-	clang-format -i monitor/*.[ch] blk/*.[ch] tests/*.c bench/*.c guest_abi/*.h \
+	clang-format -i monitor/*.[ch] blk/*.[ch] net/*.[ch] tests/*.c bench/*.c guest_abi/*.h \
 		guest_abi/runtime/*.[ch] guest_abi/examples/*.c
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -179,9 +179,18 @@ static void poll_arm(struct evloop *l, struct ev_poll *p)
 
 	if (!sqe)
 		return; /* stays disarmed: the ring is beyond saving */
-	io_uring_prep_poll_multishot(sqe, p->fd, POLLIN);
+	if (p->oneshot)
+		io_uring_prep_poll_add(sqe, p->fd, POLLIN);
+	else
+		io_uring_prep_poll_multishot(sqe, p->fd, POLLIN);
 	io_uring_sqe_set_data(sqe, &p->op);
 	p->armed = true;
+}
+
+void evloop_poll_rearm(struct evloop *l, struct ev_poll *p)
+{
+	if (!p->armed && !p->stopping)
+		poll_arm(l, p);
 }
 
 static void poll_done(struct ev_op *op, int res, unsigned flags)
@@ -192,6 +201,11 @@ static void poll_done(struct ev_op *op, int res, unsigned flags)
 
 	if (!(flags & IORING_CQE_F_MORE))
 		p->armed = false;
+	if (res > 0 && !p->stopping && p->oneshot) {
+		/* The user reads, then re-arms: a level check each time. */
+		p->fn(p);
+		return;
+	}
 	if (res > 0 && !p->stopping) {
 		/* Reset the counter first: a write after this read fires
 		 * the poll again, so none is lost. */
@@ -224,12 +238,13 @@ static void cmd_poll_stop(struct evloop *l, struct ev_cmd *c)
 	struct ev_poll *p = c->arg;
 	struct io_uring_sqe *sqe;
 
+	/* A oneshot poll that is disarmed is not re-armed after this. */
+	p->stopping = true;
 	if (!p->armed || !(sqe = get_sqe(l))) {
 		cmd_finish(l, c);
 		return;
 	}
 	/* Finished by the poll's last completion, which follows this. */
-	p->stopping = true;
 	p->stop_cmd = c;
 	io_uring_prep_poll_remove(sqe, (uint64_t)(uintptr_t)&p->op);
 	io_uring_sqe_set_data(sqe, NULL);

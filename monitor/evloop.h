@@ -21,10 +21,13 @@ struct ev_op {
 };
 
 /* Watches an eventfd: fn runs on the loop thread after each write to it
- * (several writes may make one call). */
+ * (several writes may make one call). With oneshot, fd is any pollable fd
+ * (a tap): the loop does not read it, fn runs once when it is readable,
+ * and the user re-arms with evloop_poll_rearm once it has read. */
 struct ev_poll {
 	struct ev_op op;
-	int fd; /* an eventfd, non-blocking */
+	int fd; /* an eventfd, non-blocking (oneshot: any pollable fd) */
+	bool oneshot;
 	void (*fn)(struct ev_poll *p);
 	/* private to the loop */
 	struct evloop *loop;
@@ -66,6 +69,9 @@ void evloop_cancel_wait(struct evloop *l, struct ev_waiter *w);
  * (evloop_wait_room).
  */
 bool evloop_room(const struct evloop *l);
+
+/* Re-arms a oneshot poll (not once it is being stopped). */
+void evloop_poll_rearm(struct evloop *l, struct ev_poll *p);
 
 /* Calls w->fn once room frees up (once, however often it is called). */
 void evloop_wait_room(struct evloop *l, struct ev_waiter *w);

@@ -6,11 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../bench/bench.h"
 #include "../blk/blk.h"
 #include "../guest_abi/mote_abi.h"
 #include "../jail/confine.h"
+#include "../net/net.h"
 #include "evloop.h"
 #include "image.h"
 #include "kvm.h"
@@ -42,7 +44,8 @@ static const char usage_main[] =
 static const char usage_run[] =
 	"Usage: mote run [--mem SIZE] [--timeout DURATION] [--stats]\n"
 	"                [--count N] [--pool N] [--workers N] [--output DIR]\n"
-	"                [--disk PATH[,ro][,direct]]... IMAGE [--] [ARGS...]\n"
+	"                [--disk PATH[,ro][,direct]]... [--net tap:NAME|fd:N]...\n"
+	"                IMAGE [--] [ARGS...]\n"
 	"\n"
 	"Boots IMAGE (a static x86-64 ELF built for the mote guest ABI) in a new\n"
 	"microVM, streams its console to stdout and exits with its status.\n"
@@ -68,6 +71,11 @@ static const char usage_run[] =
 	"                      be 512-byte aligned. With --count each instance\n"
 	"                      gets its own device on the same file: writes of\n"
 	"                      instances sharing a writable disk race\n"
+	"  --net tap:NAME[,mac=MAC] | --net fd:N[,mac=MAC]\n"
+	"                      attach tap NAME, or an inherited tap fd (opened\n"
+	"                      with IFF_TAP|IFF_NO_PI|IFF_VNET_HDR), as a\n"
+	"                      virtio-net device; repeatable. MAC default:\n"
+	"                      52:54:00:xx:xx:xx. Not with --count > 1 or --pool\n"
 	"  --jail              confine mote before any guest runs: namespaces,\n"
 	"                      an empty root, no capabilities, seccomp filters\n"
 	"                      per thread (default: on when possible)\n"
@@ -149,6 +157,8 @@ static const struct run_opts *run_options;
 /* --disk images, open before the jail, and the device each VM gets. */
 static struct blk_disk *disks[MOTE_MAX_DEVICES];
 static struct mote_devspec devspecs[MOTE_MAX_DEVICES];
+/* --net taps, open before the jail too; their devices follow the disks. */
+static struct net_tap *taps[MOTE_MAX_DEVICES];
 
 static int confine_many(const int *fds, size_t n, struct mote_err *err)
 {
@@ -184,12 +194,12 @@ static int run_one(const struct run_opts *o, const struct mote_image *img,
 	 * (entering them needs one thread) and before the seal (after it,
 	 * no thread starts). */
 	if (confine_enter(o, base_fds, nbase, &err) < 0 ||
-	    (o->ndisks && evloop_get(&loop, &err) < 0) ||
+	    (o->ndisks + o->nnets && evloop_get(&loop, &err) < 0) ||
 	    confine_seal(JAIL_SINGLE, &err) < 0)
 		goto fail;
 	if (mote_vm_create(o->mem, &vm, &err) < 0)
 		goto fail;
-	for (unsigned i = 0; i < o->ndisks; i++)
+	for (unsigned i = 0; i < o->ndisks + o->nnets; i++)
 		if (mote_vm_add_device(vm, &devspecs[i], &err) < 0)
 			goto fail;
 	p->created = mono_ns();
@@ -241,6 +251,41 @@ static int open_disks(const struct run_opts *o, struct mote_err *err)
 	return 0;
 }
 
+static void close_nets(const struct run_opts *o)
+{
+	for (unsigned i = 0; i < o->nnets; i++) {
+		net_tap_close(taps[i]);
+		taps[i] = NULL;
+	}
+}
+
+/* Every --net tap is attached before any VM exists, like the disks. The
+ * default MAC is locally administered (52:54:00 is QEMU's habit, which
+ * tools recognise) and differs by process and by device. */
+static int open_nets(const struct run_opts *o, struct mote_err *err)
+{
+	unsigned pid = (unsigned)getpid();
+
+	for (unsigned i = 0; i < o->nnets; i++) {
+		const struct net_opt *n = &o->nets[i];
+		uint8_t mac[6] = { 0x52, 0x54, 0x00, (uint8_t)(pid >> 8),
+				   (uint8_t)pid, (uint8_t)i };
+		int rc = net_tap_open(n->tap[0] ? n->tap : NULL, n->fd,
+				      n->has_mac ? n->mac : mac, &taps[i],
+				      err);
+
+		if (rc < 0) {
+			while (i--)
+				net_tap_close(taps[i]);
+			return rc;
+		}
+		devspecs[o->ndisks + i].ops = &net_ops;
+		devspecs[o->ndisks + i].backend = taps[i];
+		base_fds[nbase++] = taps[i]->fd;
+	}
+	return 0;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	struct phases p = { .start = mono_ns() };
@@ -279,14 +324,22 @@ static int cmd_run(int argc, char **argv)
 		image_close(&img);
 		return MOTE_STATUS_ERROR;
 	}
+	if (open_nets(&o, &err) < 0) {
+		fprintf(stderr, "mote: %s\n", err.msg);
+		close_disks(&o);
+		image_close(&img);
+		return MOTE_STATUS_ERROR;
+	}
 	run_options = &o;
 	if (o.count > 1 || o.pool || o.output) {
 		struct run_hooks hooks = { confine_many, seal_many };
 
-		status = run_many(&o, &img, devspecs, o.ndisks, &hooks);
+		status = run_many(&o, &img, devspecs, o.ndisks + o.nnets,
+				  &hooks);
 	} else {
 		status = run_one(&o, &img, &p);
 	}
+	close_nets(&o);
 	close_disks(&o);
 	image_close(&img);
 	return status;

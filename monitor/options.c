@@ -4,7 +4,9 @@
  */
 #include "options.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -124,6 +126,87 @@ int options_parse_disk(const char *s, struct disk_opt *d, struct mote_err *err)
 	return 0;
 }
 
+/* A unicast MAC: a multicast one would never be a guest's own. */
+static bool parse_mac(const char *s, size_t len, uint8_t mac[6])
+{
+	unsigned v[6];
+	int end = 0;
+	char buf[18];
+
+	if (len != 17)
+		return false;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	if (sscanf(buf, "%2x:%2x:%2x:%2x:%2x:%2x%n", &v[0], &v[1], &v[2],
+		   &v[3], &v[4], &v[5], &end) != 6 || end != 17)
+		return false;
+	for (int i = 0; i < 6; i++) {
+		if (!isxdigit((unsigned char)buf[3 * i]) ||
+		    !isxdigit((unsigned char)buf[3 * i + 1]))
+			return false;
+		mac[i] = (uint8_t)v[i];
+	}
+	return !(mac[0] & 1);
+}
+
+int options_parse_net(const char *s, struct net_opt *n, struct mote_err *err)
+{
+	const char *comma = strchr(s, ','), *flag;
+	size_t len = comma ? (size_t)(comma - s) : strlen(s);
+
+	memset(n, 0, sizeof(*n));
+	n->fd = -1;
+	if (len > 4 && strncmp(s, "tap:", 4) == 0) {
+		if (len - 4 >= sizeof(n->tap))
+			return err_set(err, EINVAL,
+				       "--net %s: interface name longer than "
+				       "%zu bytes",
+				       s, sizeof(n->tap) - 1);
+		memcpy(n->tap, s + 4, len - 4);
+		if (strchr(n->tap, '/'))
+			return err_set(err, EINVAL,
+				       "--net %s: bad interface name", s);
+	} else if (len > 3 && strncmp(s, "fd:", 3) == 0) {
+		char *end;
+		unsigned long fd;
+
+		errno = 0;
+		fd = isdigit((unsigned char)s[3]) ? strtoul(s + 3, &end, 10) : 0;
+		if (!isdigit((unsigned char)s[3]) || errno ||
+		    end != s + len || fd > 1u << 20)
+			return err_set(err, EINVAL,
+				       "--net %s: expected fd:N with N a file "
+				       "descriptor number",
+				       s);
+		n->fd = (int)fd;
+	} else {
+		return err_set(err, EINVAL,
+			       "--net %s: expected tap:NAME or fd:N", s);
+	}
+	for (flag = comma; flag; flag = comma) {
+		size_t k;
+
+		flag++;
+		comma = strchr(flag, ',');
+		k = comma ? (size_t)(comma - flag) : strlen(flag);
+		if (k > 4 && strncmp(flag, "mac=", 4) == 0) {
+			if (!parse_mac(flag + 4, k - 4, n->mac))
+				return err_set(err, EINVAL,
+					       "--net %s: bad MAC '%.*s' "
+					       "(expected a unicast "
+					       "aa:bb:cc:dd:ee:ff)",
+					       s, (int)(k - 4), flag + 4);
+			n->has_mac = true;
+		} else {
+			return err_set(err, EINVAL,
+				       "--net %s: unknown flag '%.*s' (expected "
+				       "mac=MAC)",
+				       s, (int)k, flag);
+		}
+	}
+	return 0;
+}
+
 /* Accepts "--opt VALUE" and "--opt=VALUE"; returns the value or NULL. */
 static const char *opt_value(int argc, char **argv, int *i, const char *name,
 			     struct mote_err *err, int *rc)
@@ -212,6 +295,14 @@ int options_parse_run(int argc, char **argv, struct run_opts *o,
 			else
 				rc = options_parse_disk(
 					v, &o->disks[o->ndisks++], err);
+		} else if ((v = opt_value(argc, argv, &i, "--net", err, &rc))) {
+			if (o->nnets == MOTE_MAX_DEVICES)
+				rc = err_set(err, EINVAL,
+					     "--net: at most %u devices",
+					     MOTE_MAX_DEVICES);
+			else
+				rc = options_parse_net(
+					v, &o->nets[o->nnets++], err);
 		} else if ((v = opt_value(argc, argv, &i, "--output", err,
 					  &rc))) {
 			o->output = v;
@@ -224,6 +315,16 @@ int options_parse_run(int argc, char **argv, struct run_opts *o,
 		if (rc)
 			return rc;
 	}
+	if (o->ndisks + o->nnets > MOTE_MAX_DEVICES)
+		return err_set(err, EINVAL,
+			       "--disk and --net: at most %u devices in all",
+			       MOTE_MAX_DEVICES);
+	/* A tap has one reader: VMs sharing it would steal each other's
+	 * frames. One process per tap (or per set of taps) instead. */
+	if (o->nnets && (o->count > 1 || o->pool))
+		return err_set(err, EINVAL,
+			       "--net: a tap belongs to one VM; not with "
+			       "--count above 1 or --pool");
 	if (o->jail == 0 && (o->uid >= 0 || o->gid >= 0 || o->jail_netns))
 		return err_set(err, EINVAL,
 			       "--uid, --gid and --jail-netns need the jail");

@@ -21,6 +21,14 @@ struct disk_opt {
 	bool direct; /* open with O_DIRECT */
 };
 
+/* One --net tap:NAME[,mac=MAC] or --net fd:N[,mac=MAC]. */
+struct net_opt {
+	char tap[16]; /* interface name (IFNAMSIZ), "" for fd */
+	int fd;	      /* inherited tap fd, -1 for a name */
+	bool has_mac;
+	uint8_t mac[6];
+};
+
 struct run_opts {
 	uint64_t mem;        /* bytes */
 	uint64_t timeout_ns; /* 0: none */
@@ -32,6 +40,8 @@ struct run_opts {
 	const char *output; /* per-instance output directory, or NULL */
 	struct disk_opt disks[MOTE_MAX_DEVICES]; /* --disk, in order */
 	unsigned ndisks;
+	struct net_opt nets[MOTE_MAX_DEVICES]; /* --net, in order */
+	unsigned nnets;
 	int jail;           /* 1: --jail, 0: --no-jail, -1: when it can be */
 	bool jail_netns;    /* --jail-netns: also a new network namespace */
 	long uid, gid;      /* --uid/--gid, -1: default */
@@ -52,6 +62,9 @@ int options_parse_duration(const char *s, uint64_t *ns, struct mote_err *err);
 
 /* "PATH[,ro][,direct]": the path runs to the first comma. */
 int options_parse_disk(const char *s, struct disk_opt *d, struct mote_err *err);
+
+/* "tap:NAME[,mac=MAC]" or "fd:N[,mac=MAC]"; MAC is aa:bb:cc:dd:ee:ff. */
+int options_parse_net(const char *s, struct net_opt *n, struct mote_err *err);
 
 /*
  * Parses the arguments after "run". guest_argv points into argv (argv[i-1]

@@ -33,6 +33,12 @@
  *    request, range past the disk (blk/)         |  DEVICE_NEEDS_RESET
  *  request type not offered (blk/)               | VIRTIO_BLK_S_UNSUPP
  *  no device-writable status byte (blk/)         | DEVICE_NEEDS_RESET
+ *  virtio-net TX chain with any buffer bad,      | completed unsent (used len
+ *    device-writable, over VQ_CHAIN_MAX, or      |  0) and counted: every TX
+ *    shorter/longer than header + frame (net/)   |  chain is always returned
+ *  virtio-net RX chain with any buffer bad,      | returned empty (used len 0),
+ *    device-readable or under 12 + 14 bytes      |  counted; the frame goes to
+ *    (net/)                                      |  the next buffer
  *  register access not 32 bits wide, or not      | the VM stops as crashed,
  *    naturally aligned (virtio_mmio.c)           |  like a bad hypercall
  *

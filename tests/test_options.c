@@ -540,3 +540,43 @@ Test(options, rejects_many_instance_options_without_their_value)
 	expect_usage_error(PARSE(&o, &err, "--output"), &err,
 			   "option --output needs a value");
 }
+
+Test(options, parses_net_taps_fds_and_macs)
+{
+	struct run_opts o;
+	struct mote_err err = {""};
+
+	cr_assert_eq(PARSE(&o, &err, "--net", "tap:mote0", "--net",
+			   "fd:7,mac=52:54:00:AB:cd:0f", "--net=tap:x", "img"),
+		     0, "%s", err.msg);
+	cr_assert_eq(o.nnets, 3);
+	cr_assert_str_eq(o.nets[0].tap, "mote0");
+	cr_assert_eq(o.nets[0].fd, -1);
+	cr_assert_not(o.nets[0].has_mac);
+	cr_assert_str_eq(o.nets[1].tap, "");
+	cr_assert_eq(o.nets[1].fd, 7);
+	cr_assert(o.nets[1].has_mac);
+	cr_assert_eq(memcmp(o.nets[1].mac,
+			    (uint8_t[]){0x52, 0x54, 0, 0xab, 0xcd, 0x0f}, 6),
+		     0);
+	cr_assert_str_eq(o.nets[2].tap, "x");
+}
+
+Test(options, rejects_more_devices_than_windows)
+{
+	struct run_opts o;
+	struct mote_err err = {""};
+	char *argv[4 * MOTE_MAX_DEVICES + 4];
+	int n = 0;
+
+	for (unsigned i = 0; i < MOTE_MAX_DEVICES / 2 + 1; i++) {
+		argv[n++] = "--disk";
+		argv[n++] = "d.img";
+		argv[n++] = "--net";
+		argv[n++] = "tap:t";
+	}
+	argv[n++] = "img";
+	argv[n] = NULL;
+	expect_usage_error(options_parse_run(n, argv, &o, &err), &err,
+			   "--disk and --net: at most 16 devices in all");
+}
