@@ -6,7 +6,8 @@
 BENCH_DIR := $(BUILD)/bench
 BENCH_RESULTS := bench/results
 # Programs with their own main(); everything else in bench/ is the library.
-BENCH_MAINS := bench/compute_native.c bench/floor_main.c bench/blk.c
+BENCH_MAINS := bench/compute_native.c bench/floor_main.c bench/blk.c \
+	bench/net.c
 BENCH_LIB_SRCS := $(filter-out $(BENCH_MAINS),$(wildcard bench/*.c))
 BENCH_LIB_OBJS := $(BENCH_LIB_SRCS:%.c=$(BUILD)/%.o)
 BENCH_NATIVE := $(BENCH_DIR)/compute-native
@@ -14,10 +15,13 @@ BENCH_NATIVE := $(BENCH_DIR)/compute-native
 BENCH_FLOOR := $(BENCH_DIR)/floor
 BENCH_PVH := $(BENCH_DIR)/pvh-exit.elf $(BENCH_DIR)/pvh-idle.elf
 BENCH_BLK := $(BENCH_DIR)/blk
+BENCH_NET := $(BENCH_DIR)/net
 # Extra flags for `mote bench all`, e.g. make bench BENCH_ARGS="--runs 50"
 BENCH_ARGS ?=
 # and for the disk benchmark, e.g. BLK_ARGS="--secs 2 --runs 1".
 BLK_ARGS ?=
+# and for the network benchmark, e.g. NET_ARGS="--pings 200 --secs 2".
+NET_ARGS ?=
 
 # A plain `make` builds what `mote bench` looks for next to mote.
 all: $(BENCH_PVH) $(BENCH_NATIVE) $(BENCH_FLOOR)
@@ -64,6 +68,12 @@ $(BENCH_NATIVE): $(BUILD)/bench/compute_native.o \
 $(BENCH_BLK): $(BUILD)/bench/blk.o $(BUILD)/bench/machine.o $(MONITOR_LIB)
 	$(CC) $(LDFLAGS) $^ -lpthread -lm -o $@
 
+# The network benchmark runs mote as child processes in a network
+# namespace of its own; its host baseline writes to the tap via io_uring.
+$(BENCH_NET): $(BUILD)/bench/net.o $(BUILD)/bench/machine.o \
+		$(BUILD)/bench/json.o $(MONITOR_LIB)
+	$(CC) $(LDFLAGS) $^ -luring -lpthread -lm -o $@
+
 # QEMU is only a baseline: install it when we can (root), else carry on
 # and let the report say "not installed". `make check` never needs it.
 .PHONY: bench-qemu
@@ -83,6 +93,11 @@ ifneq ($(wildcard bench/blk.c),)
 BENCH_EXTRA += $(BENCH_BLK) $(BUILD)/guests/blk-bench.elf
 BENCH_INCLUDES += --include blk=$(BENCH_RESULTS)/blk.json
 endif
+ifneq ($(wildcard bench/net.c),)
+BENCH_EXTRA += $(BENCH_NET) $(BUILD)/guests/net-echo.elf \
+	$(BUILD)/guests/net-bench.elf
+BENCH_INCLUDES += --include net=$(BENCH_RESULTS)/net.json
+endif
 
 bench: deps bench-qemu
 	$(MAKE) all $(BENCH_EXTRA)
@@ -91,6 +106,11 @@ ifneq ($(wildcard bench/blk.c),)
 	$(BENCH_BLK) --mote $(MOTE) --guest $(BUILD)/guests/blk-bench.elf \
 		--file $(BENCH_DIR)/blk-test.img --out $(BENCH_RESULTS)/blk.json \
 		$(BLK_ARGS)
+endif
+ifneq ($(wildcard bench/net.c),)
+	$(BENCH_NET) --mote $(MOTE) --echo $(BUILD)/guests/net-echo.elf \
+		--bench $(BUILD)/guests/net-bench.elf \
+		--out $(BENCH_RESULTS)/net.json $(NET_ARGS)
 endif
 	$(MOTE) bench all --json $(BENCH_RESULTS)/latest.json \
 		--md $(BENCH_RESULTS)/latest.md --plot-dir $(BENCH_RESULTS) \

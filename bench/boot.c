@@ -161,9 +161,9 @@ static bool stat_num(const char *line, const char *key, double *v)
  * gives the CLOCK_MONOTONIC time mote started and the phases since, which
  * place the guest's READY on this process's clock.
  */
-static int process_once(struct boot_ctx *c, bool measured)
+static int process_once(struct boot_ctx *c, bool measured, bool jail)
 {
-	struct series *s = &c->r->ser[B_PROCESS];
+	struct series *s = &c->r->ser[jail ? B_PROCESS : B_NOJAIL];
 	char *argv[BENCH_MAX_ARGS + 12];
 	char mem[32], *buf = malloc(STATS_MAX);
 	const char *line;
@@ -179,6 +179,9 @@ static int process_once(struct boot_ctx *c, bool measured)
 	argv[n++] = (char *)c->o->self;
 	argv[n++] = "run";
 	argv[n++] = "--stats";
+	/* The jail's cost: the same run, jailed (the default) and not. */
+	if (!jail)
+		argv[n++] = "--no-jail";
 	/* Only what differs from the defaults: the command users type. */
 	if (c->o->mem != MOTE_MEM_DEFAULT) {
 		snprintf(mem, sizeof(mem), "%lluK",
@@ -276,7 +279,7 @@ static int qemu_once(struct boot_ctx *c, bool measured)
 static void describe(struct boot_result *r, const struct bench_opts *o)
 {
 	static const char *const names[B_NSERIES] = {
-		"cold", "pooled", "process", "floor", "qemu"};
+		"cold", "pooled", "process", "nojail", "floor", "qemu"};
 	static const char *const what[B_NSERIES] = {
 		"in-process: create VM -> load -> run -> destroy, one thread; "
 		"timed from before the create",
@@ -286,6 +289,7 @@ static void describe(struct boot_result *r, const struct bench_opts *o)
 		"whole process `mote run --stats IMAGE`: timed from spawn; "
 		"exit "
 		"= process reaped",
+		"the same with --no-jail: the difference is the jail's cost",
 		"raw KVM, no monitor: KVM_CREATE_VM, 2 MiB memslot, vCPU, one "
 		"real-mode hlt run to its exit, close; ready = exit = that "
 		"exit",
@@ -352,7 +356,7 @@ int bench_boot(const struct bench_opts *o, struct boot_result *r,
 	if (rc < 0)
 		return rc;
 	progress_begin(&p, o->quiet, r->runs + r->warmup,
-		       "boot: %s, cold/pooled/process/floor/qemu", c.is.path);
+		       "boot: %s, cold/pooled/process/nojail/floor/qemu", c.is.path);
 	for (unsigned i = 0; i < r->runs + r->warmup && rc == 0; i++) {
 		bool m = i >= r->warmup;
 
@@ -364,7 +368,9 @@ int bench_boot(const struct bench_opts *o, struct boot_result *r,
 		if (!rc)
 			rc = pooled_once(&c, m);
 		if (!rc)
-			rc = process_once(&c, m);
+			rc = process_once(&c, m, true);
+		if (!rc)
+			rc = process_once(&c, m, false);
 		if (!rc && !r->ser[B_QEMU].status)
 			rc = qemu_once(&c, m);
 		progress_step(&p, i + 1);
@@ -409,7 +415,8 @@ void boot_json(struct jw *j, const struct boot_result *r)
 	jw_int(j, "runs", r->runs);
 	jw_int(j, "warmup_runs", r->warmup);
 	jw_str(j, "order",
-	       "interleaved: each run does cold, floor, pooled, process, qemu");
+	       "interleaved: each run does cold, floor, pooled, process, "
+	       "process --no-jail, qemu");
 	jw_str(j, "qemu_command", qemu_cmdline());
 	jw_obj(j, "series");
 	for (int k = 0; k < B_NSERIES; k++)
@@ -423,6 +430,10 @@ void boot_json(struct jw *j, const struct boot_result *r)
 		       ? r->ser[B_COLD].to_end.p50 / r->ser[B_FLOOR].to_end.p50
 		       : 0,
 	       3);
+	jw_num(j, "jail_cost_exit_p50_us",
+	       (r->ser[B_PROCESS].to_exit.p50 - r->ser[B_NOJAIL].to_exit.p50) /
+		       1e3,
+	       1);
 	jw_num(j, "process_over_qemu_ready_p50",
 	       boot_ratio(r, B_PROCESS, B_QEMU, 1), 4);
 	jw_num(j, "process_over_qemu_exit_p50",
@@ -477,6 +488,10 @@ void boot_print(FILE *f, const struct boot_result *r)
 		boot_ratio(r, B_COLD, B_FLOOR, 0),
 		boot_ratio(r, B_PROCESS, B_QEMU, 1),
 		boot_ratio(r, B_PROCESS, B_QEMU, 0));
+	fprintf(f, "  the jail's cost, whole process to exit (p50): %+.0f us "
+		   "(target <= 500)\n",
+		(r->ser[B_PROCESS].to_exit.p50 - r->ser[B_NOJAIL].to_exit.p50) /
+			1e3);
 }
 
 /* Empirical CDFs, log time axis: solid to ready, dashed to exit. */

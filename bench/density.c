@@ -49,6 +49,7 @@ struct dctx {
 	struct floor_ctx fc;
 	size_t out_bytes;
 	uint64_t ns_per_vm; /* mote's last all-ready time per VM */
+	unsigned last_n;    /* ... at this many VMs */
 };
 
 static void discard(void *ctx, const char *buf, size_t len)
@@ -86,13 +87,18 @@ static void mote_hold(struct dctx *c, unsigned n, struct hold *h)
 	struct mote_fleet *f;
 	struct memsample base, at;
 	uint64_t t0, hold, last = 0, td;
-	unsigned started = 0, late = 0;
+	unsigned started = 0, late = 0, unknown = 0;
+	double per_vm;
 
 	if (!v) {
 		h->status = "out of memory";
 		return;
 	}
-	hold = 5 * c->ns_per_vm * n / 2 + 3 * S_NS / 2;
+	/* The cost per VM grows with the number of VMs (measured: about in
+	 * proportion): assume it does, and give the step twice that. */
+	per_vm = (double)c->ns_per_vm *
+		 (c->last_n && n > c->last_n ? (double)n / c->last_n : 1.0);
+	hold = (uint64_t)(2 * per_vm * n) + 2 * S_NS;
 	hold = hold < HOLD_MIN_NS ? HOLD_MIN_NS : hold;
 	s.timeout_ns = hold;
 	baseline(&base);
@@ -135,11 +141,19 @@ static void mote_hold(struct dctx *c, unsigned n, struct hold *h)
 		/* Valid only if ready before the sample and alive after it. */
 		if (x->res.t_exit <= at.t)
 			h->early++;
+		else if (!ready)
+			unknown++;
 		else if (ready > at.t)
 			late++;
 		else
 			h->ready++;
 	}
+	/* An image that never says READY, alive at the sample, is taken as
+	 * idle; where the image does say it, one that did not was late. */
+	if (h->ready_missing == started)
+		h->ready += unknown;
+	else
+		late += unknown;
 	td = mono_ns();
 	mote_fleet_destroy(f);
 	h->teardown_ns = mono_ns() - td;
@@ -154,8 +168,10 @@ static void mote_hold(struct dctx *c, unsigned n, struct hold *h)
 			 "yet ready, %u already ended)%s",
 			 h->ready, n, late, h->early,
 			 h->quiet ? "" : "; memory never settled");
-	if (h->all_ready_ns && h->ready)
+	if (h->all_ready_ns && h->ready) {
 		c->ns_per_vm = h->all_ready_ns / n;
+		c->last_n = n;
+	}
 	free(v);
 }
 

@@ -87,7 +87,7 @@ const char *series_ready_label(const struct series *s);
 void series_json(struct jw *j, const struct series *s, bool samples);
 
 /* ---- boot ---- */
-enum { B_COLD, B_POOLED, B_PROCESS, B_FLOOR, B_QEMU, B_NSERIES };
+enum { B_COLD, B_POOLED, B_PROCESS, B_NOJAIL, B_FLOOR, B_QEMU, B_NSERIES };
 struct boot_result {
 	char image[512]; /* path and arguments */
 	unsigned runs, warmup;

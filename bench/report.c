@@ -309,6 +309,8 @@ void report_md(FILE *f, const struct bench_report *r)
 			 -1, B_QEMU, true);
 		boot_row(f, b, "whole process to exit, p50 (p99)", B_PROCESS,
 			 -1, B_QEMU, false);
+		boot_row(f, b, "whole process to exit without the jail "
+			 "(`--no-jail`), p50 (p99)", B_NOJAIL, -1, -1, false);
 	}
 	if (r->density)
 		density_rows(f, r->density);
