@@ -129,6 +129,11 @@ struct density_result {
 	unsigned nsteps;
 	struct density_step step[DENSITY_MAX_STEPS];
 	char stop[200]; /* why the ramp ended */
+	/* WARM_BATCH idle VMs started at once from a full warm pool: first
+	 * start -> last VM ready (0: not measured; warm_note says why) */
+	unsigned warm_n;
+	uint64_t warm_all_ready_ns;
+	char warm_note[320];
 };
 int bench_density(const struct bench_opts *o, struct density_result *r,
 		  struct mote_err *err);

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/uio.h>
 
 struct net_dev;
@@ -263,6 +264,26 @@ static void net_destroy(struct virtio_dev *d)
 	pthread_mutex_unlock(&n->rx_mtx);
 	pthread_cond_destroy(&n->rx_idle);
 	pthread_mutex_destroy(&n->rx_mtx);
+	/* Drops are normal for a guest that stops reading, but a user should
+	 * see them: one line when there were any. */
+	if (n->rx_drops || n->tx_drops) {
+		char line[200];
+		int len = snprintf(line, sizeof(line),
+				   "mote: net %02x:%02x:%02x:%02x:%02x:%02x: "
+				   "received %llu, dropped %llu (no guest buffer "
+				   "or too big); sent %llu, dropped %llu "
+				   "(malformed or too big)\n",
+				   n->tap->mac[0], n->tap->mac[1], n->tap->mac[2],
+				   n->tap->mac[3], n->tap->mac[4], n->tap->mac[5],
+				   (unsigned long long)n->rx_frames,
+				   (unsigned long long)n->rx_drops,
+				   (unsigned long long)n->tx_frames,
+				   (unsigned long long)n->tx_drops);
+
+		if (len > 0 && write(STDERR_FILENO, line, (size_t)len) < 0) {
+			/* stderr gone: nothing more to do */
+		}
+	}
 	free(n->scratch);
 	free(n);
 }
