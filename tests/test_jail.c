@@ -87,6 +87,21 @@ Test(jail, many_guests_run_jailed)
 		     r.out);
 }
 
+/* Percentiles of many instances sort in the jailed main thread. */
+Test(jail, stats_of_many_instances_work_jailed)
+{
+	struct run r;
+
+	RUN_JAIL(&r, "run", "--jail", "--count", "150", "--stats",
+		 PLAIN_GUEST("exitcode"));
+	expect_status(&r, 0);
+	cr_assert_null(strstr(r.err, "mote: jail"), "%s", r.err);
+	cr_assert(r.err_len > 3 && strcmp(r.err + r.err_len - 3, "}}\n") == 0,
+		  "stats line cut short: %s", r.err + (r.err_len > 200
+							 ? r.err_len - 200
+							 : 0));
+}
+
 /* With seccomp, each attempt kills mote with one line naming it. */
 static void expect_killed(const char *what, const char *syscall,
 			  const char *thread, bool many)
