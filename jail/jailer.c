@@ -153,11 +153,12 @@ static int set_limits(const struct jail_config *cfg, struct mote_err *err)
 {
 	/* Two fds per VM, a few per device, and some slack. */
 	rlim_t files = 64 + 8 * (rlim_t)cfg->max_vms;
-	/* KVM starts one kernel worker task per VM at its first KVM_RUN,
-	 * counted against this uid's processes: NPROC 0 would make KVM_RUN
-	 * fail with EAGAIN. New processes and threads of mote's own are
-	 * stopped by seccomp (no clone on any allowlist). */
-	rlim_t procs = 64 + 2 * (rlim_t)cfg->max_vms;
+	/* RLIMIT_NPROC counts every task of the uid, system-wide: other
+	 * jailed motes share uid 65534 by default, and KVM starts one kernel
+	 * worker per VM at its first KVM_RUN (NPROC 0 makes KVM_RUN fail
+	 * with EAGAIN). So the bound is generous; seccomp is what stops mote
+	 * itself from making a process or thread (no clone on any list). */
+	rlim_t procs = 4096 + 4 * (rlim_t)cfg->max_vms;
 	struct rlimit nofile = { files, files }, core = { 0, 0 };
 	struct rlimit nproc = { procs, procs };
 

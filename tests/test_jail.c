@@ -220,7 +220,7 @@ Test(jail, ids_limits_fds_and_environment_are_jailed)
 	 * processes impossible; inherited fds closed; no environment. */
 	cr_assert(strstr(r.err, "uid=65534 gid=65534 "), "%s", r.err);
 	cr_assert(strstr(r.err, " caps=0 "), "%s", r.err);
-	cr_assert(strstr(r.err, " core=0 nproc=66 "), "%s", r.err);
+	cr_assert(strstr(r.err, " core=0 nproc=4100 "), "%s", r.err);
 	cr_assert(strstr(r.err, closed), "%s", r.err);
 	cr_assert(strstr(r.err, " env=0 "), "%s", r.err);
 	cr_assert(strstr(r.err, " pid=1 "), "%s", r.err);
