@@ -45,6 +45,7 @@ static const char usage_run[] =
 	"Usage: mote run [--mem SIZE] [--timeout DURATION] [--stats]\n"
 	"                [--count N] [--pool N] [--workers N] [--output DIR]\n"
 	"                [--disk PATH[,ro][,direct]]... [--net tap:NAME|fd:N]...\n"
+	"                [--jail|--no-jail] [--jail-netns] [--uid N] [--gid N]\n"
 	"                IMAGE [--] [ARGS...]\n"
 	"\n"
 	"Boots IMAGE (a static x86-64 ELF built for the mote guest ABI) in a new\n"
