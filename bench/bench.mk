@@ -8,7 +8,10 @@ BENCH_RESULTS := bench/results
 # Programs with their own main(); everything else in bench/ is the library.
 BENCH_MAINS := bench/compute_native.c bench/floor_main.c bench/blk.c \
 	bench/net.c
-BENCH_LIB_SRCS := $(filter-out $(BENCH_MAINS),$(wildcard bench/*.c))
+# What only the stand-alone programs link (its die() exits), not libbench.
+BENCH_TOOL_SRCS := bench/tool.c
+BENCH_LIB_SRCS := $(filter-out $(BENCH_MAINS) $(BENCH_TOOL_SRCS),\
+	$(wildcard bench/*.c))
 BENCH_LIB_OBJS := $(BENCH_LIB_SRCS:%.c=$(BUILD)/%.o)
 BENCH_NATIVE := $(BENCH_DIR)/compute-native
 # The raw-KVM floor alone, to check what the harness adds to its figures.
@@ -65,12 +68,14 @@ $(BENCH_NATIVE): $(BUILD)/bench/compute_native.o \
 
 # The disk benchmark runs mote and fio as child processes; it links the
 # monitor library only for its statistics.
-$(BENCH_BLK): $(BUILD)/bench/blk.o $(BUILD)/bench/machine.o $(MONITOR_LIB)
+$(BENCH_BLK): $(BUILD)/bench/blk.o $(BUILD)/bench/tool.o \
+		$(BUILD)/bench/machine.o $(MONITOR_LIB)
 	$(CC) $(LDFLAGS) $^ -lpthread -lm -o $@
 
 # The network benchmark runs mote as child processes in a network
 # namespace of its own; its host baseline writes to the tap via io_uring.
-$(BENCH_NET): $(BUILD)/bench/net.o $(BUILD)/bench/machine.o \
+$(BENCH_NET): $(BUILD)/bench/net.o $(BUILD)/bench/tool.o \
+		$(BUILD)/bench/machine.o \
 		$(BUILD)/bench/json.o $(MONITOR_LIB)
 	$(CC) $(LDFLAGS) $^ -luring -lpthread -lm -o $@
 

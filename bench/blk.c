@@ -7,7 +7,6 @@
 #include <getopt.h>
 #include <signal.h>
 #include <spawn.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +17,7 @@
 
 #include "machine.h"
 #include "stats.h"
+#include "tool.h"
 
 extern char **environ;
 
@@ -41,19 +41,7 @@ struct series {
 	char guest_line[200]; /* the guest's summary line, for the record */
 };
 
-static void die(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2), noreturn));
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fputs("bench blk: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	exit(1);
-}
+const char tool_name[] = "bench blk";
 
 /* Runs argv with stdout captured into out; returns the wait status. */
 static int capture(char *const argv[], char *out, size_t size)
@@ -275,20 +263,6 @@ static void usage(FILE *f)
 	      f);
 }
 
-static unsigned parse_uint(const char *s, unsigned lo, unsigned hi,
-			   const char *flag)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || s[0] == '-' || v < lo || v > hi)
-		die("%s: expected a number from %u to %u, got '%s'", flag, lo,
-		    hi, s);
-	return (unsigned)v;
-}
-
 static void parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option lo[] = {
@@ -346,18 +320,11 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		case 'o':
 			o->out = optarg;
 			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
 		default:
-			usage(stderr);
-			exit(2);
+			tool_other_opt(c, usage);
 		}
 	}
-	if (optind != argc) {
-		usage(stderr);
-		exit(2);
-	}
+	tool_no_operands(argc, usage);
 }
 
 static void json_series(FILE *f, const char *name, const char *unit,

@@ -38,6 +38,7 @@
 #include "json.h"
 #include "machine.h"
 #include "stats.h"
+#include "tool.h"
 
 /* Targets (the project brief). */
 #define TARGET_P50_US	 150.0
@@ -116,19 +117,7 @@ static void on_signal(int sig)
 	raise(sig);
 }
 
-static void die(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2), noreturn));
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fputs("bench net: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	exit(1); /* atexit: cleanup */
-}
+const char tool_name[] = "bench net";
 
 static uint64_t now_ns(void)
 {
@@ -774,20 +763,6 @@ static void usage(FILE *f)
 	      f);
 }
 
-static unsigned parse_uint(const char *s, unsigned lo, unsigned hi,
-			   const char *flag)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || s[0] == '-' || v < lo || v > hi)
-		die("%s: expected a number from %u to %u, got '%s'", flag, lo,
-		    hi, s);
-	return (unsigned)v;
-}
-
 static void parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option lo[] = {
@@ -828,18 +803,11 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		case 'o':
 			o->out = optarg;
 			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
 		default:
-			usage(stderr);
-			exit(2);
+			tool_other_opt(c, usage);
 		}
 	}
-	if (optind != argc) {
-		usage(stderr);
-		exit(2);
-	}
+	tool_no_operands(argc, usage);
 }
 
 /* Why this host cannot run the benchmark, or NULL. */

@@ -20,6 +20,7 @@
 #include "../blk/blk.h"
 #include "../guest_abi/mote_abi.h"
 #include "guest_mem.h"
+#include "mmio_driver.h"
 #include "helpers.h"
 #include "options.h"
 #include "virtio_mmio.h"
@@ -103,30 +104,17 @@ TestSuite(disk_options, .timeout = 20);
 
 static uint32_t rd(uint64_t off)
 {
-	struct mote_err err = {""};
-	uint32_t v = 0;
-
-	cr_assert_eq(virtio_mmio_access(t, off, &v, 4, false, &err), 0, "%s",
-		     err.msg);
-	return v;
+	return mmio_read(t, off, 4, 0);
 }
 
 static void wr(uint64_t off, uint32_t v)
 {
-	struct mote_err err = {""};
-
-	cr_assert_eq(virtio_mmio_access(t, off, &v, 4, true, &err), 0, "%s",
-		     err.msg);
+	mmio_write(t, off, v);
 }
 
 static uint64_t features(void)
 {
-	uint64_t hi;
-
-	wr(VIRTIO_MMIO_DEVICE_FEATURES_SEL, 1);
-	hi = rd(VIRTIO_MMIO_DEVICE_FEATURES);
-	wr(VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
-	return hi << 32 | rd(VIRTIO_MMIO_DEVICE_FEATURES);
+	return mmio_device_features(t);
 }
 
 /* Opens the disk and brings its device up with every offered feature. */

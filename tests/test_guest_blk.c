@@ -12,6 +12,7 @@
 
 #include "../guest_abi/runtime/blk.c"
 #include "../guest_abi/runtime/virtqueue.c"
+#include "fake_virtio.h"
 
 #define DISK_SECTORS 4096u /* 2 MiB */
 #define NOTIFY_OFF   MOTE_VIRTIO_MMIO_QUEUE_NOTIFY
@@ -70,44 +71,23 @@ int mote_virtio_init(struct mote_virtio *d, unsigned index, uint32_t device_id,
 		     uint64_t wanted)
 {
 	(void)index;
-	memset(d, 0, sizeof(*d));
-	d->base = 0x100001000;
-	d->device_id = device_id;
-	d->features =
-		F.offered & (wanted | MOTE_VIRTIO_BIT(MOTE_VIRTIO_F_VERSION_1) |
-			     MOTE_VIRTIO_BIT(MOTE_VIRTIO_F_EVENT_IDX));
+	fake_virtio_init(d, device_id, F.offered, wanted);
 	return 0;
 }
 
 int mote_virtio_queue_setup(struct mote_virtio *d, struct mote_vq *vq,
 			    unsigned index, unsigned max_size)
 {
-	unsigned size = 1;
+	unsigned size;
 	size_t used_off;
 	char *mem;
 
-	memset(vq, 0, sizeof(*vq));
-	if (max_size > F.queue_max)
-		max_size = F.queue_max;
-	while (size * 2 <= max_size)
-		size *= 2;
+	size = fake_vq_size(max_size, F.queue_max);
 	used_off = (16 * size + 6 + 2 * size + 63) & ~(size_t)63;
 	mem = aligned_alloc(64, used_off + 4096 + 8 * size);
 	cr_assert_not_null(mem);
 	memset(mem, 0, used_off + 4096 + 8 * size);
-	vq->desc = (void *)mem;
-	vq->avail = (void *)(mem + 16 * size);
-	vq->used = (void *)(mem + used_off);
-	vq->dev = d;
-	vq->size = (uint16_t)size;
-	vq->index = (uint16_t)index;
-	vq->num_free = (uint16_t)size;
-	vq->next = malloc(2 * size);
-	vq->chain_len = calloc(size, 2);
-	vq->token = calloc(size, sizeof(void *));
-	for (unsigned i = 0; i < size; i++)
-		vq->next[i] = (uint16_t)(i + 1);
-	vq->event_idx = d->features & MOTE_VIRTIO_BIT(MOTE_VIRTIO_F_EVENT_IDX);
+	fake_vq_rings(d, vq, index, size, mem, used_off);
 	F.vq = vq;
 	F.last_avail = 0;
 	return 0;
@@ -115,11 +95,7 @@ int mote_virtio_queue_setup(struct mote_virtio *d, struct mote_vq *vq,
 
 void mote_vq_free(struct mote_vq *vq)
 {
-	free(vq->desc);
-	free(vq->next);
-	free(vq->chain_len);
-	free(vq->token);
-	memset(vq, 0, sizeof(*vq));
+	fake_vq_free(vq);
 }
 
 void mote_virtio_driver_ok(struct mote_virtio *d)

@@ -21,6 +21,7 @@
 #include "../guest_abi/mote_abi.h"
 #include "../net/net.h"
 #include "guest_mem.h"
+#include "mmio_driver.h"
 #include "virtio_mmio.h"
 
 #define MEM	  (1u << 20)
@@ -72,20 +73,12 @@ TestSuite(net_device, .init = setup, .fini = teardown, .timeout = 20);
 
 static uint32_t rd(uint64_t off, unsigned len)
 {
-	struct mote_err err = {""};
-	uint32_t v = 0;
-
-	cr_assert_eq(virtio_mmio_access(t, off, &v, len, false, &err), 0, "%s",
-		     err.msg);
-	return v;
+	return mmio_read(t, off, len, 0);
 }
 
 static void wr(uint64_t off, uint32_t v)
 {
-	struct mote_err err = {""};
-
-	cr_assert_eq(virtio_mmio_access(t, off, &v, 4, true, &err), 0, "%s",
-		     err.msg);
+	mmio_write(t, off, v);
 }
 
 /* Brings the device up with every offered feature and both queues. */

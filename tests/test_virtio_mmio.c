@@ -16,6 +16,7 @@
 #include "../guest_abi/mote_abi.h"
 #include "device.h"
 #include "guest_mem.h"
+#include "mmio_driver.h"
 #include "virtio_mmio.h"
 
 #define MEM	     0x10000u
@@ -156,28 +157,17 @@ TestSuite(virtio_mmio, .init = setup, .fini = teardown, .timeout = 20);
 
 static uint32_t rd(uint64_t off)
 {
-	struct mote_err err = {""};
-	uint32_t v = 0xdeadbeef;
-
-	cr_assert_eq(virtio_mmio_access(t, off, &v, 4, false, &err), 0, "%s",
-		     err.msg);
-	return v;
+	return mmio_read(t, off, 4, 0xdeadbeef);
 }
 
 static void wr(uint64_t off, uint32_t v)
 {
-	struct mote_err err = {""};
-
-	cr_assert_eq(virtio_mmio_access(t, off, &v, 4, true, &err), 0, "%s",
-		     err.msg);
+	mmio_write(t, off, v);
 }
 
 static uint64_t device_features(void)
 {
-	wr(VIRTIO_MMIO_DEVICE_FEATURES_SEL, 1);
-	uint64_t hi = rd(VIRTIO_MMIO_DEVICE_FEATURES);
-	wr(VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
-	return hi << 32 | rd(VIRTIO_MMIO_DEVICE_FEATURES);
+	return mmio_device_features(t);
 }
 
 static void driver_features(uint64_t f)

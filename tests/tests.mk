@@ -1,7 +1,8 @@
 # Makefile fragment, included from the top-level Makefile: builds the one
 # Criterion test binary from tests/test_*.c and runs it (`make test-unit`).
 
-TEST_SRCS := $(wildcard tests/test_*.c) tests/helpers.c tests/jsonv.c
+TEST_SRCS := $(wildcard tests/test_*.c) tests/helpers.c tests/jsonv.c \
+	tests/fake_virtio.c tests/mmio_driver.c
 TEST_OBJS := $(TEST_SRCS:%.c=$(BUILD)/%.o)
 TEST_BIN := $(BUILD)/tests/mote-tests
 TEST_LOG := $(BUILD)/tests/mote-tests.log
@@ -24,7 +25,7 @@ $(TEST_OBJS): CFLAGS += -DMOTE_BIN=\"$(abspath $(MOTE))\" \
 # Host unit tests of guest runtime sources: "..." includes also find the
 # runtime's headers, while <...> ones still mean the host's libc.
 GUEST_RT_TEST_OBJS := $(patsubst %,$(BUILD)/tests/%.o,\
-	test_sha256 test_guest_blk test_virtio_layout)
+	test_sha256 test_guest_blk test_virtio_layout fake_virtio)
 $(GUEST_RT_TEST_OBJS): CFLAGS += -iquote guest_abi/runtime/include \
 	-iquote guest_abi
 
