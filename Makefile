@@ -4,7 +4,7 @@
 BUILD ?= build
 CC ?= gcc
 PKGS := liburing-dev libseccomp-dev libcriterion-dev pkg-config gcc make fio \
-	gnuplot-nox iputils-ping iproute2
+	gnuplot-nox iputils-ping iproute2 clang
 CFLAGS_COMMON := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE \
 	-I. -Imonitor
 SAN ?=
@@ -16,7 +16,7 @@ endif
 CFLAGS ?=
 CFLAGS += $(CFLAGS_COMMON)
 # Libraries of the monitor library: everything linking it needs them.
-MONITOR_LDLIBS := -luring -lpthread
+MONITOR_LDLIBS := -luring -lm -lpthread
 LDLIBS := $(MONITOR_LDLIBS)
 
 MONITOR_SRCS := $(filter-out monitor/main.c,$(wildcard monitor/*.c)) \
@@ -27,7 +27,8 @@ MONITOR_LIB := $(BUILD)/monitor/libmonitor.a
 BENCH_LIB := $(BUILD)/bench/libbench.a
 MOTE := $(BUILD)/mote
 
-.PHONY: all help deps demo check test test-unit test-asan bench clean format
+.PHONY: all help deps demo check check-clang test test-unit test-asan bench \
+	clean format
 all: $(MOTE) guests
 
 help:
@@ -87,10 +88,16 @@ demo: deps
 	$(MAKE) all
 	bash guest_abi/examples/demo.sh $(BUILD)
 
-# Every test, twice: a plain build, then AddressSanitizer + UBSan.
+# The whole tree built with clang, which must be as warning-free as gcc;
+# then every test, twice: a plain build, then AddressSanitizer + UBSan.
 check: deps
+	$(MAKE) check-clang
 	$(MAKE) test-unit
 	$(MAKE) test-asan
+
+check-clang:
+	$(MAKE) CC=clang GUEST_CC=clang BUILD=build-clang all \
+		build-clang/tests/mote-tests build-clang/tests/mote-jailtest
 
 test: check
 
@@ -100,7 +107,7 @@ test-asan:
 	$(MAKE) BUILD=build-asan SAN=1 test-unit
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-clang
 
 format:
 	clang-format -i monitor/*.[ch] blk/*.[ch] net/*.[ch] tests/*.c bench/*.c guest_abi/*.h \
