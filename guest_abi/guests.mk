@@ -5,6 +5,7 @@ BUILD ?= build
 GUEST_CC ?= gcc
 
 GUEST_NAMES := hello exitcode compute crash spin hostile idle secret \
+	wait-canary \
 	blk-sum blk-write blk-bench blk-info blk-hostile \
 	net-echo net-bench
 

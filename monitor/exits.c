@@ -195,6 +195,8 @@ static void hc_wait(struct mote_vm *vm, struct mote_result *res, uint64_t gpa,
 			    (unsigned long long)gpa);
 		return;
 	}
+	/* From here until exits_wait_done the VM has a WAIT outstanding:
+	 * whoever resumes it writes the result at wait_gpa first. */
 	vm->wait_gpa = gpa;
 	/* An event since the last WAIT ends this one at once: it may be the
 	 * completion the guest missed just before it decided to wait. */
@@ -224,6 +226,10 @@ void exits_wait_done(struct mote_vm *vm, uint64_t result)
 
 	if (p)
 		*p = result;
+	/* The WAIT is over. Left set, the next resume of this VM (after a
+	 * time slice, say) would write a result again, into what is by then
+	 * some other part of the guest's stack. */
+	vm->wait_gpa = 0;
 }
 
 /* The guest says it is ready: note when (the first time only), carry on. */

@@ -381,7 +381,6 @@ static void dispatch(struct mote_fleet *f, struct mote_instance *i,
 			park(f, i); /* woken early by nothing: wait on */
 			return;
 		}
-		i->vm->wait_gpa = 0;
 	}
 	until = now + SLICE_NS < i->deadline ? now + SLICE_NS : i->deadline;
 	kick_timer_arm(timer, until);

@@ -277,6 +277,7 @@ int mote_vm_load(struct mote_vm *vm, const struct mote_image *img, int argc,
 		}
 	}
 	__atomic_store_n(&vm->event, false, __ATOMIC_SEQ_CST);
+	vm->wait_gpa = 0; /* a WAIT of the last guest is not this one's */
 	vm->used = true;
 	return 0;
 }

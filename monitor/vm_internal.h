@@ -30,7 +30,8 @@ struct mote_vm {
 	void *console_ctx;
 	/* clock correlation taken at load: guest TSC and host clocks */
 	uint64_t tsc_hz, tsc_base, mono_base;
-	/* set by a WAIT hypercall: host deadline and where the result goes */
+	/* set by a WAIT hypercall: host deadline and where the result goes;
+	 * wait_gpa is non-zero only while that WAIT is outstanding */
 	uint64_t wait_until, wait_gpa;
 	/* devices, window i at MOTE_DEVICE_GPA + i * MOTE_DEVICE_SIZE */
 	struct virtio_mmio *dev[MOTE_MAX_DEVICES];

@@ -272,6 +272,30 @@ Test(fleet, idle_waits_its_time_then_exits_0)
 	image_close(&idle.img);
 }
 
+/*
+ * A WAIT that returns at once (deadline already past) must not be
+ * answered again later: the guest keeps the struct alive with a canary
+ * while two instances share one worker, so each is time-sliced (20 ms)
+ * several times before it checks the canary.
+ */
+Test(fleet, a_finished_wait_is_not_written_again_after_a_time_slice)
+{
+	struct guest g;
+	struct mote_fleet *f;
+	struct inst in[2];
+
+	guest_open(&g, "wait-canary");
+	f = fleet_new(1, 0, NULL);
+	for (int i = 0; i < 2; i++)
+		inst_start(f, &g, "150", NULL, 0, &in[i]);
+	for (int i = 0; i < 2; i++) {
+		inst_wait(&in[i]);
+		expect_exit(&in[i], 0, "wait-canary: intact\n", "wait-canary");
+	}
+	mote_fleet_destroy(f);
+	image_close(&g.img);
+}
+
 static double cpu_s(void)
 {
 	struct rusage ru;
