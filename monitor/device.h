@@ -65,6 +65,14 @@ void virtio_dev_unlock(struct virtio_dev *d);
  */
 int virtio_dev_pop(struct virtio_dev *d, unsigned q, struct vq_chain *c);
 
+/*
+ * Ends the device's turn on queue q with chains still to take: notify is
+ * called again after the loop has submitted what the device prepared and
+ * completed what finished. Lets a device hand the guest its first large
+ * completions while it still has more to take.
+ */
+void virtio_dev_defer(struct virtio_dev *d, unsigned q);
+
 /* Returns a chain with len bytes written and signals the guest if it asked
  * for it. During a reset, only forgets the chain. */
 void virtio_dev_used(struct virtio_dev *d, unsigned q, uint16_t head,

@@ -172,6 +172,15 @@ int virtio_dev_pop(struct virtio_dev *d, unsigned qi, struct vq_chain *c)
 	return rc;
 }
 
+void virtio_dev_defer(struct virtio_dev *d, unsigned qi)
+{
+	struct virtio_mmio *t = of(d);
+
+	/* The room waiter runs after the loop's next reap (run_waiters). */
+	if (qi < d->ops->nqueues && t->q[qi].ready)
+		evloop_wait_room(d->loop, &t->q[qi].room);
+}
+
 void virtio_dev_used(struct virtio_dev *d, unsigned qi, uint16_t head,
 		     uint32_t len)
 {

@@ -333,6 +333,48 @@ Test(blk_device, a_write_and_a_flush_posted_together_both_complete)
 	cr_assert_eq(mem[STATUS + 1], VIRTIO_BLK_S_OK);
 }
 
+/* More data than the device takes in one turn (blk.c, TURN_BYTES), posted
+ * with one notify: the rest is taken on later turns, with no new notify. */
+Test(blk_device, reads_posted_past_one_turn_all_complete)
+{
+	enum { N = 12, LEN = SECTORS * 512 };
+	struct vring_desc *d = (struct vring_desc *)(mem + DESC);
+	struct vring_avail *a = (struct vring_avail *)(mem + AVAIL);
+	struct virtio_blk_outhdr h = {.type = VIRTIO_BLK_T_IN, .sector = 0};
+	struct timespec ts = {0, 100000};
+	int k;
+
+	cr_assert_gt(N * LEN, 256 << 10, "the test must span two turns");
+	attach(false, false);
+	for (unsigned i = 0; i < N; i++) {
+		memcpy(mem + HDR + 16 * i, &h, sizeof(h));
+		mem[STATUS + i] = 0xff;
+		d[3 * i] = (struct vring_desc){HDR + 16 * i, 16,
+					       VRING_DESC_F_NEXT,
+					       (uint16_t)(3 * i + 1)};
+		d[3 * i + 1] = (struct vring_desc){
+			DATA + (uint64_t)i * LEN, LEN,
+			VRING_DESC_F_WRITE | VRING_DESC_F_NEXT,
+			(uint16_t)(3 * i + 2)};
+		d[3 * i + 2] = (struct vring_desc){STATUS + i, 1,
+						   VRING_DESC_F_WRITE, 0};
+		a->ring[i] = (uint16_t)(3 * i);
+	}
+	cr_assert_leq(DATA + N * LEN, MEM);
+	__atomic_store_n(&a->idx, N, __ATOMIC_RELEASE);
+	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	for (k = 0;
+	     k < 50000 && __atomic_load_n(&used()->idx, __ATOMIC_ACQUIRE) != N;
+	     k++)
+		nanosleep(&ts, NULL);
+	cr_assert_eq(used()->idx, N, "%u of %d used", used()->idx, N);
+	for (unsigned i = 0; i < N; i++) {
+		cr_assert_eq(mem[STATUS + i], VIRTIO_BLK_S_OK, "request %u", i);
+		expect_pattern(mem + DATA + (size_t)i * LEN, 0, LEN);
+	}
+	cr_assert_not(needs_reset());
+}
+
 Test(blk_device, get_id_returns_the_disks_id)
 {
 	char id[VIRTIO_BLK_ID_BYTES + 1] = "";
