@@ -68,7 +68,8 @@ static int submit(struct bench *x, unsigned slot)
 
 int main(int argc, char **argv)
 {
-	uint64_t disk = 0, qd = 0, ms = 0, spin_us = 20, done_n = 0, t0, t1;
+	uint64_t disk = 0, qd = 0, ms = 0, spin_us = UINT64_MAX, done_n = 0;
+	uint64_t t0, t1;
 	const char *pos[3] = {NULL, NULL, NULL};
 	unsigned npos = 0;
 	static struct bench x; /* the histogram is big for the stack */
@@ -106,7 +107,8 @@ int main(int argc, char **argv)
 	x.b = blk_open_or_say("blk-bench", (unsigned)disk);
 	if (!x.b)
 		return 1;
-	mote_blk_set_spin(x.b, spin_us * 1000);
+	if (spin_us != UINT64_MAX) /* else the runtime's default */
+		mote_blk_set_spin(x.b, spin_us * 1000);
 	if (qd > mote_blk_depth(x.b)) {
 		fprintf(stderr,
 			"blk-bench: queue depth %llu, device allows "
