@@ -100,7 +100,8 @@ uint64_t mote_blk_waits(const struct mote_blk *b);
 /*
  * How long a wait polls the used ring before sleeping in MOTE_HC_WAIT
  * (default 100 us, about what a sleep's exit and wake-up cost): polling
- * costs guest CPU, sleeping costs an exit and a wake-up.
+ * costs guest CPU, which on a host with more busy guests than CPUs is
+ * taken from the others; sleeping costs an exit and a wake-up.
  */
 void mote_blk_set_spin(struct mote_blk *b, uint64_t spin_ns);
 
