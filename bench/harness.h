@@ -130,9 +130,10 @@ struct density_result {
 	struct density_step step[DENSITY_MAX_STEPS];
 	char stop[200]; /* why the ramp ended */
 	/* WARM_BATCH idle VMs started at once from a full warm pool: first
-	 * start -> last VM ready (0: not measured; warm_note says why) */
+	 * start -> last VM ready, and -> the last first guest instruction
+	 * (0: not measured; warm_note says why) */
 	unsigned warm_n;
-	uint64_t warm_all_ready_ns;
+	uint64_t warm_all_ready_ns, warm_all_first_ns;
 	char warm_note[320];
 };
 int bench_density(const struct bench_opts *o, struct density_result *r,

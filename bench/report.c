@@ -314,12 +314,18 @@ void report_md(FILE *f, const struct bench_report *r)
 	}
 	if (r->density)
 		density_rows(f, r->density);
-	if (r->density && r->density->warm_all_ready_ns)
+	if (r->density && r->density->warm_all_ready_ns) {
+		fprintf(f,
+			"| time until %u VMs from a full warm pool have run "
+			"their first instruction | %s | — | — | — | — |\n",
+			r->density->warm_n,
+			t(a, (double)r->density->warm_all_first_ns));
 		fprintf(f,
 			"| time until %u VMs from a full warm pool are ready "
 			"| %s | — | — | — | — |\n",
 			r->density->warm_n,
 			t(a, (double)r->density->warm_all_ready_ns));
+	}
 	if (r->rate)
 		rate_rows(f, r->rate);
 	fprintf(f, "\n");
