@@ -178,6 +178,22 @@ static int stop_vm(struct vm *v)
 }
 
 /* Waits for it to exit by itself; its exit status. */
+/* Reads what v still prints, until it closes its output (ends). */
+static void read_rest(struct vm *v, char *buf, size_t size)
+{
+	size_t n = 0;
+	ssize_t r;
+
+	while (n < size - 1 &&
+	       (r = read(v->out, buf + n, size - 1 - n)) != 0) {
+		if (r < 0 && errno != EINTR)
+			break;
+		if (r > 0)
+			n += (size_t)r;
+	}
+	buf[n] = '\0';
+}
+
 static int wait_vm(struct vm *v)
 {
 	int st;
@@ -381,6 +397,8 @@ Test(net, twenty_vms_each_on_its_tap)
 Test(net, guest_without_rx_buffers)
 {
 	struct vm idle, echo;
+	char rest[1024];
+	const char *drop_line;
 
 	require_ping();
 	add_tap(0);
@@ -395,7 +413,7 @@ Test(net, guest_without_rx_buffers)
 		 (char *const[]){"ip", "netns", "exec", ns, "sh", "-c",
 				 "echo started; exec " MOTE_BIN
 				 " run --timeout 30s --net tap:mt0 " GUEST_DIR
-				 "/idle.elf 1500",
+				 "/idle.elf 1500 2>&1",
 				 NULL},
 		 "started");
 	start_echo(&echo, 1);
@@ -405,7 +423,16 @@ Test(net, guest_without_rx_buffers)
 		     ns));
 	cr_expect_eq(ping(0, 50, "0.01"), 0, "a guest without RX answered");
 	cr_expect_eq(ping(1, 20, "0.01"), 20, "the neighbour stopped");
+	/* It says so as it stops: one line with the count of drops. */
+	read_rest(&idle, rest, sizeof(rest));
 	cr_expect_eq(wait_vm(&idle), 0, "the silent guest did not finish");
+	drop_line = strstr(rest, "mote: net 52:54:00:");
+	cr_assert_not_null(drop_line, "no drop report in: %s", rest);
+	drop_line = strstr(drop_line, ": received 0, dropped ");
+	cr_assert_not_null(drop_line, "no drop count in: %s", rest);
+	cr_expect_geq(strtoul(drop_line + strlen(": received 0, dropped "),
+			      NULL, 10),
+		      50, "fewer drops than pings: %s", rest);
 	cr_expect_eq(udp_round_trips(1, 20), 20);
 	stop_vm(&echo);
 }
