@@ -129,6 +129,19 @@ static void handle_fault(struct mote_vm *vm, struct mote_result *res,
 		 "guest crashed: %s%s", name, extra);
 }
 
+/* Reads a hypercall's argument struct once; a bad address stops the VM. */
+static bool read_arg(struct mote_vm *vm, struct mote_result *res,
+		     const char *hc, uint64_t gpa, void *a, size_t len)
+{
+	if (guest_mem_read(&vm->gm, gpa, a, len, 8) == 0)
+		return true;
+	exits_crash(vm, res,
+		    "bad hypercall: %s argument at 0x%llx is outside guest "
+		    "memory or misaligned",
+		    hc, (unsigned long long)gpa);
+	return false;
+}
+
 /*
  * Empty here; the test-only monitor (tests/jail_escape.c) overrides it to
  * try escapes from a jailed vCPU thread while a guest runs.
@@ -143,13 +156,8 @@ static void hc_console(struct mote_vm *vm, struct mote_result *res,
 	struct mote_hc_console a;
 	const char *buf;
 
-	if (guest_mem_read(&vm->gm, gpa, &a, sizeof(a), 8) < 0) {
-		exits_crash(vm, res,
-			    "bad hypercall: CONSOLE argument at 0x%llx is outside "
-			    "guest memory or misaligned",
-			    (unsigned long long)gpa);
+	if (!read_arg(vm, res, "CONSOLE", gpa, &a, sizeof(a)))
 		return;
-	}
 	if (a.len > MOTE_CONSOLE_MAX) {
 		exits_crash(vm, res,
 			    "bad hypercall: CONSOLE length %llu exceeds %u",
@@ -179,13 +187,8 @@ static void hc_wait(struct mote_vm *vm, struct mote_result *res, uint64_t gpa,
 {
 	struct mote_hc_wait a;
 
-	if (guest_mem_read(&vm->gm, gpa, &a, sizeof(a), 8) < 0) {
-		exits_crash(vm, res,
-			    "bad hypercall: WAIT argument at 0x%llx is outside "
-			    "guest memory or misaligned",
-			    (unsigned long long)gpa);
+	if (!read_arg(vm, res, "WAIT", gpa, &a, sizeof(a)))
 		return;
-	}
 	/* The result is written back: never into the guest's read-only
 	 * pages (its code, boot info), which it could not write itself. */
 	if (!vm_guest_writable(vm, gpa, sizeof(a))) {
@@ -238,13 +241,8 @@ static void hc_ready(struct mote_vm *vm, struct mote_result *res,
 {
 	struct mote_hc_ready a;
 
-	if (guest_mem_read(&vm->gm, gpa, &a, sizeof(a), 8) < 0) {
-		exits_crash(vm, res,
-			    "bad hypercall: READY argument at 0x%llx is outside "
-			    "guest memory or misaligned",
-			    (unsigned long long)gpa);
+	if (!read_arg(vm, res, "READY", gpa, &a, sizeof(a)))
 		return;
-	}
 	/* Reserved for later use: only 0 means what READY means today. */
 	if (a.reserved != 0) {
 		exits_crash(vm, res, "bad hypercall: READY reserved field is "
@@ -261,13 +259,8 @@ static void hc_exit(struct mote_vm *vm, struct mote_result *res, uint64_t gpa)
 	struct mote_hc_exit a;
 	uint64_t d;
 
-	if (guest_mem_read(&vm->gm, gpa, &a, sizeof(a), 8) < 0) {
-		exits_crash(vm, res,
-			    "bad hypercall: EXIT argument at 0x%llx is outside "
-			    "guest memory or misaligned",
-			    (unsigned long long)gpa);
+	if (!read_arg(vm, res, "EXIT", gpa, &a, sizeof(a)))
 		return;
-	}
 	res->outcome = MOTE_EXITED;
 	res->status = (int)(a.status & 0xff);
 	res->t_exit = mono_ns();
