@@ -91,6 +91,5 @@ const struct jail_allow jail_allow_single[] = {
 	SYS("gettid", "the timeout timer signals this thread"),
 	SYS("ppoll", "a waiting guest sleeps until its deadline or an event"),
 	SYS("clock_nanosleep", "a waiting guest sleeps until its deadline"),
-	SYS("sched_yield", "a waiting guest's thread polls, yielding the CPU"),
 	{ 0, 0, 0 },
 };

@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -125,32 +124,14 @@ enum step vm_step(struct mote_vm *vm, struct mote_result *res)
 }
 
 /*
- * How long a waiting single VM's thread polls for its event before it
- * sleeps. Waking a vCPU thread from sleep and re-entering the guest costs
- * ~45 us more here than resuming a thread that never slept (QD1 disk
- * reads: 129 us p50 sleeping, 83 us polling); back-to-back pings answer
- * within this window.
- */
-#define WAIT_POLL_NS (100 * 1000ull)
-
-/*
  * Sleeps until a device event or `until` (CLOCK_MONOTONIC ns). The kick
  * signal stays blocked here, so a timeout that fires meanwhile waits
  * pending for the next KVM_RUN.
  */
 static void wait_event_until(struct mote_vm *vm, uint64_t until)
 {
-	uint64_t now = mono_ns(), v, poll_end = now;
+	uint64_t now, v;
 
-	/* This thread has nothing else to run: look for a device's event for
-	 * a while before sleeping, yielding the CPU to anyone who needs it. */
-	if (vm->wake_fd >= 0 && until > now)
-		poll_end = until - now > WAIT_POLL_NS ? now + WAIT_POLL_NS
-						      : until;
-	while (!vm_event_pending(vm) && now < poll_end) {
-		sched_yield();
-		now = mono_ns();
-	}
 	while (!vm_event_pending(vm) && (now = mono_ns()) < until) {
 		struct timespec ts;
 		struct pollfd p = { .fd = vm->wake_fd, .events = POLLIN };
