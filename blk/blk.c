@@ -217,6 +217,7 @@ static int blk_init(struct virtio_dev *d, void *backend, struct mote_err *err)
 		b->slot[i].op.io = true;
 	}
 	d->priv = b;
+	d->config = &b->config;
 	return 0;
 }
 
@@ -249,12 +250,6 @@ static void blk_reset(struct virtio_dev *d)
 	b->held = NULL;
 }
 
-static void blk_config_read(struct virtio_dev *d, uint32_t off, void *buf,
-			    uint32_t len)
-{
-	memcpy(buf, (const uint8_t *)&dev_of(d)->config + off, len);
-}
-
 const struct virtio_dev_ops blk_ops = {
 	.name = "virtio-blk",
 	.device_id = VIRTIO_ID_BLOCK,
@@ -266,6 +261,5 @@ const struct virtio_dev_ops blk_ops = {
 	.features = blk_features,
 	.notify = blk_notify,
 	.reset = blk_reset,
-	.config_read = blk_config_read,
 	.config_write = NULL, /* nothing in it is writable without WCE */
 };

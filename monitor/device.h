@@ -24,7 +24,8 @@ struct virtio_dev_ops {
 	uint16_t nqueues;     /* at most VIRTIO_DEV_MAX_QUEUES */
 	uint16_t queue_max;   /* QueueNumMax: a power of two */
 	uint32_t config_size; /* bytes of config space */
-	/* Creates the device's state for one VM from backend (set d->priv). */
+	/* Creates the device's state for one VM from backend (set d->priv
+	 * and d->config). */
 	int (*init)(struct virtio_dev *d, void *backend, struct mote_err *err);
 	/* Frees it: nothing is in flight. */
 	void (*destroy)(struct virtio_dev *d);
@@ -35,9 +36,8 @@ struct virtio_dev_ops {
 	void (*notify)(struct virtio_dev *d, unsigned q);
 	/* Forget all request state: nothing is in flight. */
 	void (*reset)(struct virtio_dev *d);
-	/* Config space, [off, off + len) within config_size. */
-	void (*config_read)(struct virtio_dev *d, uint32_t off, void *buf,
-			    uint32_t len);
+	/* A driver's write to config space, [off, off + len) within
+	 * config_size (NULL: nothing in it is writable). */
 	void (*config_write)(struct virtio_dev *d, uint32_t off,
 			     const void *buf, uint32_t len);
 };
@@ -50,6 +50,9 @@ struct virtio_dev {
 	void *priv;	     /* the device's state */
 	struct evloop *loop; /* where it submits I/O */
 	uint64_t features;   /* negotiated, valid from DRIVER_OK */
+	/* config_size bytes of config space, which the transport reads on
+	 * the driver's behalf; set by init */
+	const void *config;
 };
 
 /* Serialise with the transport; a device takes the lock in its own I/O

@@ -446,8 +446,8 @@ static void config_access(struct virtio_mmio *t, uint32_t off, void *data,
 	/* Past the device's config space reads as zero. */
 	memset(data, 0, len);
 	if (off < size)
-		t->dev.ops->config_read(&t->dev, off, data,
-					len < size - off ? len : size - off);
+		memcpy(data, (const uint8_t *)t->dev.config + off,
+		       len < size - off ? len : size - off);
 }
 
 int virtio_mmio_access(struct virtio_mmio *t, uint64_t off, void *data,

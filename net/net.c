@@ -242,6 +242,7 @@ static int net_init(struct virtio_dev *d, void *backend, struct mote_err *err)
 		n->tx[i].op.io = true;
 	}
 	d->priv = n;
+	d->config = &n->config;
 	/* The tap is drained from now on: while no driver runs, frames are
 	 * read into scratch and dropped, so none queue up. */
 	n->readable.fd = tap->fd;
@@ -310,12 +311,6 @@ static void net_reset(struct virtio_dev *d)
 	(void)d; /* no state outlives a chain */
 }
 
-static void net_config_read(struct virtio_dev *d, uint32_t off, void *buf,
-			    uint32_t len)
-{
-	memcpy(buf, (const uint8_t *)&dev_of(d)->config + off, len);
-}
-
 const struct virtio_dev_ops net_ops = {
 	.name = "virtio-net",
 	.device_id = VIRTIO_ID_NET,
@@ -327,6 +322,5 @@ const struct virtio_dev_ops net_ops = {
 	.features = net_features,
 	.notify = net_notify,
 	.reset = net_reset,
-	.config_read = net_config_read,
 	.config_write = NULL, /* nothing offered is writable */
 };

@@ -50,6 +50,7 @@ static int fake_init(struct virtio_dev *d, void *backend, struct mote_err *e)
 {
 	(void)e;
 	d->priv = backend;
+	d->config = &fake.cfg;
 	fake.inits++;
 	return 0;
 }
@@ -87,13 +88,6 @@ static void fake_reset(struct virtio_dev *d)
 	fake.nheld = 0;
 }
 
-static void fake_config_read(struct virtio_dev *d, uint32_t off, void *buf,
-			     uint32_t len)
-{
-	(void)d;
-	memcpy(buf, (uint8_t *)&fake.cfg + off, len);
-}
-
 static void fake_config_write(struct virtio_dev *d, uint32_t off,
 			      const void *buf, uint32_t len)
 {
@@ -112,7 +106,6 @@ static const struct virtio_dev_ops fake_ops = {
 	.features = fake_features,
 	.notify = fake_notify,
 	.reset = fake_reset,
-	.config_read = fake_config_read,
 	.config_write = fake_config_write,
 };
 
