@@ -68,7 +68,6 @@ int confine_seal(enum jail_thread kind, struct mote_err *err)
 {
 	if (!jailed)
 		return 0;
-	jail_seal();
 	return seccomp_wanted() ? jail_seccomp_thread(kind, err) : 0;
 }
 

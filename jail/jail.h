@@ -55,10 +55,6 @@ struct jail_config {
  */
 int jail_enter(const struct jail_config *cfg, struct mote_err *err);
 
-/* Called once every thread of mote exists (after which seccomp stops
- * any new one). */
-void jail_seal(void);
-
 /*
  * Whether jail_enter can work here: root, or unprivileged user namespaces
  * allowed. Sanitizer builds say no: LeakSanitizer needs /proc, ptrace and

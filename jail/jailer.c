@@ -295,9 +295,3 @@ bool jail_possible(void)
 	return read_flag("/proc/sys/user/max_user_namespaces", false) &&
 	       read_flag("/proc/sys/kernel/unprivileged_userns_clone", true);
 }
-
-void jail_seal(void)
-{
-	/* Nothing left to do: RLIMIT_NPROC is set by jail_enter (KVM needs a
-	 * task per VM), and seccomp stops every clone from now on. */
-}
