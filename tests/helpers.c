@@ -180,3 +180,14 @@ double json_number(const char *json, const char *key)
 		  "%s is not a number in %s", key, json);
 	return v;
 }
+
+void capture_console(void *ctx, const char *buf, size_t len)
+{
+	struct capture *c = ctx;
+
+	if (len > sizeof(c->buf) - 1 - c->len)
+		len = sizeof(c->buf) - 1 - c->len;
+	memcpy(c->buf + c->len, buf, len);
+	c->len += len;
+	c->buf[c->len] = '\0';
+}

@@ -50,4 +50,12 @@ bool match(const char *s, const char *pat, uint64_t *vals, int nvals);
  * that it is there and is a number. */
 double json_number(const char *json, const char *key);
 
+/* A guest's console collected in process (mote_vm_set_console, or a
+ * fleet start's console): what fits, always NUL-terminated. */
+struct capture {
+	char buf[1024];
+	size_t len;
+};
+void capture_console(void *ctx, const char *buf, size_t len);
+
 #endif

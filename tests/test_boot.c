@@ -613,22 +613,6 @@ Test(cli_files, an_image_larger_than_guest_memory_exits_125)
 
 /* The library API, booting guests one after another in this process. */
 
-struct capture {
-	char buf[OUT_MAX];
-	size_t len;
-};
-
-static void capture_console(void *ctx, const char *buf, size_t len)
-{
-	struct capture *c = ctx;
-
-	if (len > sizeof(c->buf) - 1 - c->len)
-		len = sizeof(c->buf) - 1 - c->len;
-	memcpy(c->buf + c->len, buf, len);
-	c->len += len;
-	c->buf[c->len] = '\0';
-}
-
 /* Boots GUEST_DIR/<name>.elf with argv {path, arg} in a fresh VM. */
 static void boot(const char *name, const char *arg, uint64_t timeout_ns,
 		 struct capture *out, struct mote_result *res)

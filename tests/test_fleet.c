@@ -26,24 +26,9 @@
 
 TestSuite(fleet, .timeout = 30);
 
-/* One instance's console. A VM runs on one worker at a time, so the
- * callbacks of one instance never overlap; the fleet's lock orders them
- * before mote_instance_wait returns. */
-struct capture {
-	char buf[1024];
-	size_t len;
-};
-
-static void capture_console(void *ctx, const char *buf, size_t len)
-{
-	struct capture *c = ctx;
-
-	if (len > sizeof(c->buf) - 1 - c->len)
-		len = sizeof(c->buf) - 1 - c->len;
-	memcpy(c->buf + c->len, buf, len);
-	c->len += len;
-	c->buf[c->len] = '\0';
-}
+/* Consoles go to a struct capture each (helpers.h). A VM runs on one
+ * worker at a time, so the callbacks of one instance never overlap; the
+ * fleet's lock orders them before mote_instance_wait returns. */
 
 struct guest {
 	char path[512];
