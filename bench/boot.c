@@ -33,13 +33,8 @@ struct boot_ctx {
 	struct floor_ctx fc;
 	struct boot_result *r;
 	size_t out_bytes; /* console output, dropped */
+	struct mote_stdio discard; /* counts into out_bytes */
 };
-
-static void discard(void *ctx, const char *buf, size_t len)
-{
-	(void)buf;
-	__atomic_add_fetch((size_t *)ctx, len, __ATOMIC_RELAXED);
-}
 
 /* The ready point of a run that started at t0: READY, else the first
  * instruction, clearly marked as such. */
@@ -100,8 +95,10 @@ static int cold_once(struct boot_ctx *c, bool measured)
 		series_fail(s, "%s", err.msg);
 		return 0;
 	}
-	mote_vm_set_console(vm, discard, &c->out_bytes);
-	if (mote_vm_load(vm, &c->img, c->is.argc, c->is.argv, &err) < 0) {
+	mote_vm_set_stdio(vm, &c->discard);
+	if (mote_vm_load(vm, &c->img,
+			 &(struct mote_args){ c->is.argc, c->is.argv, NULL },
+			 &err) < 0) {
 		series_fail(s, "%s", err.msg);
 		mote_vm_destroy(vm);
 		return 0;
@@ -117,11 +114,9 @@ static int pooled_once(struct boot_ctx *c, bool measured)
 	struct series *s = &c->r->ser[B_POOLED];
 	struct mote_start st = {
 		.img = &c->img,
-		.argc = c->is.argc,
-		.argv = c->is.argv,
+		.args = { c->is.argc, c->is.argv, NULL },
 		.timeout_ns = c->o->timeout_ns,
-		.console = discard,
-		.console_ctx = &c->out_bytes,
+		.stdio = &c->discard,
 	};
 	struct mote_err err = {""};
 	struct mote_instance *inst;
@@ -342,7 +337,9 @@ static int setup(struct boot_ctx *c, struct mote_err *err)
 int bench_boot(const struct bench_opts *o, struct boot_result *r,
 	       struct mote_err *err)
 {
-	struct boot_ctx c = {.o = o, .r = r};
+	struct boot_ctx c = {.o = o, .r = r,
+				   .discard = {.write = bench_discard}};
+	c.discard.ctx = &c.out_bytes;
 	struct progress p;
 	int rc = 0;
 

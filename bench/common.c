@@ -124,3 +124,11 @@ int plot_run(const char *script, const char *png, struct mote_err *err)
 	}
 	return 0;
 }
+
+ssize_t bench_discard(void *ctx, int fd, const void *buf, size_t len)
+{
+	(void)fd;
+	(void)buf;
+	__atomic_add_fetch((size_t *)ctx, len, __ATOMIC_RELAXED);
+	return (ssize_t)len;
+}

@@ -28,8 +28,10 @@ struct capture {
 	char buf[OUT_MAX];
 };
 
-static void capture(void *ctx, const char *buf, size_t len)
+static ssize_t capture(void *ctx, int fd, const void *buf, size_t len)
 {
+	size_t asked = len;
+
 	struct capture *c = ctx;
 	size_t room = sizeof(c->buf) - 1 - c->len;
 
@@ -37,6 +39,8 @@ static void capture(void *ctx, const char *buf, size_t len)
 	memcpy(c->buf + c->len, buf, len);
 	c->len += len;
 	c->buf[c->len] = '\0';
+	(void)fd;
+	return (ssize_t)asked;
 }
 
 /* "elapsed_ns=N" and the "result=..." line that must match. */
@@ -62,8 +66,9 @@ static int guest_once(const struct mote_image *img, char **argv, double *ns,
 	rc = mote_vm_create(MOTE_MEM_DEFAULT, &vm, err);
 	if (rc < 0)
 		return rc;
-	mote_vm_set_console(vm, capture, &cap);
-	rc = mote_vm_load(vm, img, 2, argv, err);
+	mote_vm_set_stdio(vm, &(struct mote_stdio){ .write = capture,
+						    .ctx = &cap });
+	rc = mote_vm_load(vm, img, &(struct mote_args){ 2, argv, NULL }, err);
 	if (rc == 0)
 		mote_vm_run(vm, COMPUTE_TIMEOUT_NS, &res);
 	mote_vm_destroy(vm);

@@ -48,15 +48,10 @@ struct dctx {
 	struct mote_image img;
 	struct floor_ctx fc;
 	size_t out_bytes;
+	struct mote_stdio discard; /* counts into out_bytes */
 	uint64_t ns_per_vm; /* mote's last all-ready time per VM */
 	unsigned last_n;    /* ... at this many VMs */
 };
-
-static void discard(void *ctx, const char *buf, size_t len)
-{
-	(void)buf;
-	__atomic_add_fetch((size_t *)ctx, len, __ATOMIC_RELAXED);
-}
 
 /* Waits until the host's memory is steady: what a previous step freed has
  * come back, so the next step is compared against a settled baseline. */
@@ -78,10 +73,8 @@ static void mote_hold(struct dctx *c, unsigned n, struct hold *h)
 	struct mote_fleet_config cfg = {.mem_size = c->o->mem};
 	struct mote_start s = {
 		.img = &c->img,
-		.argc = c->is.argc,
-		.argv = c->is.argv,
-		.console = discard,
-		.console_ctx = &c->out_bytes,
+		.args = { c->is.argc, c->is.argv, NULL },
+		.stdio = &c->discard,
 	};
 	struct mote_err err = {""};
 	struct mote_fleet *f;
@@ -192,11 +185,9 @@ static void warm_batch(struct dctx *c, struct density_result *r)
 	};
 	struct mote_start s = {
 		.img = &c->img,
-		.argc = 2,
-		.argv = args,
+		.args = { 2, args, NULL },
 		.timeout_ns = 10 * S_NS,
-		.console = discard,
-		.console_ctx = &c->out_bytes,
+		.stdio = &c->discard,
 	};
 	struct mote_err err = {""};
 	struct mote_fleet *f;
@@ -354,7 +345,9 @@ int bench_density(const struct bench_opts *o, struct density_result *r,
 		  struct mote_err *err)
 {
 	static const char *const idle_args[] = {"86400000"}; /* a day */
-	struct dctx c = {.o = o, .ns_per_vm = GUESS_NS_PER_VM};
+	struct dctx c = {.o = o, .ns_per_vm = GUESS_NS_PER_VM,
+				   .discard = {.write = bench_discard}};
+	c.discard.ctx = &c.out_bytes;
 	struct memsample now;
 	unsigned fds = fd_bound();
 	char why[256];

@@ -216,6 +216,9 @@ void bench_image(const struct bench_opts *o, const char *default_guest,
 void image_label(const struct image_spec *is, char *out, size_t len);
 /* Median of the first n values; sorts a copy. */
 double median_d(const double *v, size_t n);
+/* A struct mote_stdio write that drops the output and counts it into
+ * the size_t at ctx. */
+ssize_t bench_discard(void *ctx, int fd, const void *buf, size_t len);
 /* Runs gnuplot on script (text); png is what it should have made. */
 int plot_run(const char *script, const char *png, struct mote_err *err);
 

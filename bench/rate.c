@@ -29,25 +29,18 @@ struct rctx {
 	struct mote_image img;
 	struct floor_ctx fc;
 	size_t out_bytes;
+	struct mote_stdio discard; /* counts into out_bytes */
 	unsigned workers;
 };
-
-static void discard(void *ctx, const char *buf, size_t len)
-{
-	(void)buf;
-	__atomic_add_fetch((size_t *)ctx, len, __ATOMIC_RELAXED);
-}
 
 static int start_one(struct rctx *c, struct mote_fleet *f,
 		     struct mote_instance **h, struct mote_err *err)
 {
 	struct mote_start s = {
 		.img = &c->img,
-		.argc = c->is.argc,
-		.argv = c->is.argv,
+		.args = { c->is.argc, c->is.argv, NULL },
 		.timeout_ns = c->o->timeout_ns,
-		.console = discard,
-		.console_ctx = &c->out_bytes,
+		.stdio = &c->discard,
 	};
 
 	return mote_fleet_start(f, &s, h, err);
@@ -245,7 +238,9 @@ static void describe(struct rate_result *r, const struct bench_opts *o)
 int bench_rate(const struct bench_opts *o, struct rate_result *r,
 	       struct mote_err *err)
 {
-	struct rctx c = {.o = o};
+	struct rctx c = {.o = o,
+				   .discard = {.write = bench_discard}};
+	c.discard.ctx = &c.out_bytes;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	struct progress p;
 	char why[256];

@@ -52,7 +52,9 @@
 	SYS("timer_delete", "a worker's kick timer at its exit"),               \
 	SYS("rt_sigtimedwait", "consume a pending kick"),                  \
 	SYS("mincore", "resident guest memory for --stats"),               \
-	SYS("read", "a waiting guest's wake-up eventfd")
+	SYS("read", "a waiting guest's wake-up eventfd; the guest's stdin"), \
+	SYS("poll", "the guest's stdin, until input or the run's deadline"), \
+	SYS("getrandom", "AT_RANDOM and the ENTROPY hypercall")
 
 const struct jail_allow jail_allow_vcpu[] = {
 	MALLOC_ENTRIES, THREAD_ENTRIES, VM_CREATE_ENTRIES, VM_RUN_ENTRIES,

@@ -13,11 +13,16 @@
 
 static bool jailed;
 
+#ifdef MOTE_TEST_SEAMS
 /*
- * The test-only monitor (tests/jail_escape.c) defines this as true to
- * probe the namespace layer without seccomp; mote itself never does.
+ * Defined by the test-only monitor (tests/jail_escape.c), built from
+ * objects of their own: true there to probe the namespace layer without
+ * seccomp. mote itself has no such switch.
  */
-__attribute__((weak)) bool mote_test_no_seccomp;
+extern bool mote_test_no_seccomp;
+#else
+static const bool mote_test_no_seccomp = false;
+#endif
 
 static bool seccomp_wanted(void)
 {
@@ -36,7 +41,7 @@ static int thread_filter(enum mote_thread_kind kind, struct mote_err *err)
 }
 
 int confine_enter(const struct run_opts *o, const int *fds, size_t n,
-		  struct mote_err *err)
+		  unsigned long max_fds, struct mote_err *err)
 {
 	struct jail_config cfg = {
 		.uid = o->uid < 0 ? (uid_t)-1 : (uid_t)o->uid,
@@ -45,6 +50,7 @@ int confine_enter(const struct run_opts *o, const int *fds, size_t n,
 		.keep_fds = fds,
 		.nkeep = n,
 		.max_vms = o->count + o->pool,
+		.max_fds = max_fds,
 	};
 	bool want = o->jail == 1 || (o->jail == -1 && jail_possible());
 	int rc;

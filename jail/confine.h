@@ -14,12 +14,13 @@
 
 /*
  * Enters the jail when o asks for it (or by default, when it can be),
- * keeping fds[0..n) open, and makes every thread the monitor creates from
- * now on install its seccomp filter. Returns 0 (jailed or not) or a
- * negative errno with err naming the failed step.
+ * keeping fds[0..n) open with RLIMIT_NOFILE at max_fds, and makes every
+ * thread the monitor creates from now on install its seccomp filter.
+ * Returns 0 (jailed or not) or a negative errno with err naming the
+ * failed step.
  */
 int confine_enter(const struct run_opts *o, const int *fds, size_t n,
-		  struct mote_err *err);
+		  unsigned long max_fds, struct mote_err *err);
 
 /* Once every thread exists: no new ones, and the calling thread's filter
  * for `kind` (JAIL_MAIN, or JAIL_SINGLE when it also runs the vCPU). */

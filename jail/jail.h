@@ -41,7 +41,8 @@ struct jail_config {
 	bool netns;          /* also a new network namespace */
 	const int *keep_fds; /* fds to keep open besides 0, 1, 2 */
 	size_t nkeep;
-	unsigned max_vms;    /* sizes RLIMIT_NOFILE */
+	unsigned max_vms;    /* sizes RLIMIT_NPROC */
+	unsigned long max_fds; /* RLIMIT_NOFILE: what the run holds at most */
 };
 
 /*

@@ -25,13 +25,19 @@
 
 static pid_t child_pid;
 
-/* The parent only waits; a signal meant for mote goes to the jailed child
- * as SIGKILL (as PID 1 of its namespace it would ignore most signals). */
+/*
+ * The parent only waits; a signal meant for mote goes to the jailed child
+ * as the same signal. As PID 1 of its namespace the child receives only
+ * signals it handles: mote's handlers for SIGTERM, SIGINT and SIGHUP (set
+ * before the jail) stop it with the status it would have unjailed. Any
+ * other signal, which mote does not handle, ends the child for certain.
+ */
 static void forward_signal(int sig)
 {
-	(void)sig;
 	if (child_pid > 0)
-		kill(child_pid, SIGKILL);
+		kill(child_pid, sig == SIGTERM || sig == SIGINT || sig == SIGHUP
+					? sig
+					: SIGKILL);
 }
 
 static void wait_for_child(pid_t pid, int alive)
@@ -151,8 +157,8 @@ static int close_others(const int *keep, size_t n, struct mote_err *err)
 
 static int set_limits(const struct jail_config *cfg, struct mote_err *err)
 {
-	/* Two fds per VM, a few per device, and some slack. */
-	rlim_t files = 64 + 8 * (rlim_t)cfg->max_vms;
+	/* What the caller computed its VMs, devices and outputs hold. */
+	rlim_t files = cfg->max_fds;
 	/* RLIMIT_NPROC counts every task of the uid, system-wide: other
 	 * jailed motes share uid 65534 by default, and KVM starts one kernel
 	 * worker per VM at its first KVM_RUN (NPROC 0 makes KVM_RUN fail
@@ -162,10 +168,30 @@ static int set_limits(const struct jail_config *cfg, struct mote_err *err)
 	struct rlimit nofile = { files, files }, core = { 0, 0 };
 	struct rlimit nproc = { procs, procs };
 
-	if (setrlimit(RLIMIT_NOFILE, &nofile) < 0 ||
-	    setrlimit(RLIMIT_NPROC, &nproc) < 0 ||
-	    setrlimit(RLIMIT_CORE, &core) < 0)
-		return err_set(err, errno, "jail: rlimits: %s", strerror(errno));
+	struct rlimit have;
+
+	/* Raising a hard limit needs privilege mote may not have: say which
+	 * limit and what it would take, rather than a bare EPERM. */
+	if (getrlimit(RLIMIT_NOFILE, &have) == 0 && have.rlim_max < files &&
+	    setrlimit(RLIMIT_NOFILE, &nofile) < 0)
+		return err_set(err, errno,
+			       "jail: RLIMIT_NOFILE: needs %llu descriptors, "
+			       "the hard limit is %llu: %s",
+			       (unsigned long long)files,
+			       (unsigned long long)have.rlim_max,
+			       strerror(errno));
+	if (setrlimit(RLIMIT_NOFILE, &nofile) < 0)
+		return err_set(err, errno, "jail: RLIMIT_NOFILE %llu: %s",
+			       (unsigned long long)files, strerror(errno));
+	if (getrlimit(RLIMIT_NPROC, &have) == 0 && have.rlim_max < procs)
+		nproc.rlim_cur = nproc.rlim_max = have.rlim_max;
+	if (setrlimit(RLIMIT_NPROC, &nproc) < 0)
+		return err_set(err, errno, "jail: RLIMIT_NPROC %llu: %s",
+			       (unsigned long long)nproc.rlim_max,
+			       strerror(errno));
+	if (setrlimit(RLIMIT_CORE, &core) < 0)
+		return err_set(err, errno, "jail: RLIMIT_CORE: %s",
+			       strerror(errno));
 	return 0;
 }
 
@@ -176,8 +202,13 @@ static int drop_privileges(bool root, uid_t uid, gid_t gid,
 	struct __user_cap_data_struct data[2];
 
 	/* The bounding set only matters across execve, which the empty
-	 * root, no_new_privs and seccomp all rule out: it is left alone to
-	 * save ~40 system calls on the start path. */
+	 * root, no_new_privs and seccomp all rule out; it is dropped all
+	 * the same, so no layer relies on another. */
+	for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+			return err_set(err, errno,
+				       "jail: capability bounding set: %s",
+				       strerror(errno));
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 &&
 	    errno != EINVAL)
 		return err_set(err, errno, "jail: ambient capabilities: %s",

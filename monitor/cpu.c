@@ -31,6 +31,8 @@
 #define CR4_PAE (1ULL << 5)
 #define CR4_OSFXSR (1ULL << 9)
 #define CR4_OSXMMEXCPT (1ULL << 10)
+#define CR4_FSGSBASE (1ULL << 16)
+#define CR4_OSXSAVE (1ULL << 18)
 #define EFER_LME (1ULL << 8)
 #define EFER_LMA (1ULL << 10)
 #define EFER_NXE (1ULL << 11)
@@ -174,7 +176,11 @@ static void build_stubs(uint8_t *mem)
 
 	memset(p, 0xcc, MOTE_PAGE_SIZE); /* int3 between stubs */
 	for (unsigned v = 0; v < MOTE_EXCEPTION_VECTORS; v++) {
+		/* rax and rdx are saved first: the monitor reports the
+		 * guest's rax (a system call's number, say). */
 		uint8_t code[] = {
+			0x50,                      /* push %rax */
+			0x52,                      /* push %rdx */
 			0xb8, (uint8_t)v, 0, 0, 0, /* mov $v, %eax */
 			0x48, 0xba, 0, 0, 0, 0, 0, 0, 0, 0, /* movabs $hc, %rdx */
 			0x48, 0x89, 0x02,          /* mov %rax, (%rdx) */
@@ -182,20 +188,24 @@ static void build_stubs(uint8_t *mem)
 			0xeb, 0xfe,                /* jmp . */
 		};
 		_Static_assert(sizeof(code) <= MOTE_STUB_SIZE, "stub size");
-		memcpy(code + 7, &hc, sizeof(hc));
+		memcpy(code + 9, &hc, sizeof(hc));
 		memcpy(p + v * MOTE_STUB_SIZE, code, sizeof(code));
 	}
 	build_warm_stub(p + (CPU_WARM_GPA - MOTE_STUBS_GPA));
 }
 
-int cpu_build_tables(uint8_t *mem, uint64_t mem_size,
-		     const struct mote_image *img, unsigned ndev,
+/* One range to map, for the table cpu_build_tables walks. */
+struct map_item {
+	uint64_t start, end, flags;
+};
+
+int cpu_build_tables(uint8_t *mem, const struct mote_image *img,
+		     const struct guest_layout *l, unsigned ndev,
 		     struct mote_err *err)
 {
 	struct pt_alloc a = { mem, MOTE_PT_GPA + MOTE_PAGE_SIZE, MOTE_PT_END };
-	uint64_t stack_lo = mem_size - MOTE_STACK_SIZE;
-	uint64_t heap_end = stack_lo - MOTE_PAGE_SIZE; /* guard page */
-	int rc = 0;
+	struct map_item items[IMAGE_MAX_SEGMENTS + 8];
+	unsigned n = 0;
 
 	build_descriptors(mem);
 	build_stubs(mem);
@@ -203,30 +213,42 @@ int cpu_build_tables(uint8_t *mem, uint64_t mem_size,
 
 	/* Descriptor page: supervisor-only, read-only, so the guest can
 	 * neither read nor change it. */
-	rc |= map_range(&a, MOTE_GDT_GPA, MOTE_GDT_GPA + MOTE_PAGE_SIZE,
-			PTE_P | PTE_A | PTE_NX);
-	rc |= map_range(&a, MOTE_STUBS_GPA, MOTE_STUBS_GPA + MOTE_PAGE_SIZE,
-			PTE_P | PTE_U | PTE_A);
-	rc |= map_range(&a, MOTE_BOOT_INFO_GPA, MOTE_ARGS_GPA + MOTE_ARGS_SIZE,
-			PTE_P | PTE_U | PTE_A | PTE_NX);
+	items[n++] = (struct map_item){ MOTE_GDT_GPA,
+					MOTE_GDT_GPA + MOTE_PAGE_SIZE,
+					PTE_P | PTE_A | PTE_NX };
+	items[n++] = (struct map_item){ MOTE_STUBS_GPA,
+					MOTE_STUBS_GPA + MOTE_PAGE_SIZE,
+					PTE_P | PTE_U | PTE_A };
+	/* Boot info, device table and the program headers: read-only. */
+	items[n++] = (struct map_item){ MOTE_BOOT_INFO_GPA,
+					MOTE_PHDR_GPA + MOTE_PHDR_SIZE,
+					PTE_P | PTE_U | PTE_A | PTE_NX };
 	for (unsigned i = 0; i < img->nseg; i++)
-		rc |= map_range(&a, img->seg[i].start, img->seg[i].end,
-				seg_flags(img->seg[i].flags));
-	rc |= map_range(&a, img->hi, heap_end, seg_flags(PF_R | PF_W));
-	rc |= map_range(&a, stack_lo, mem_size, seg_flags(PF_R | PF_W));
+		items[n++] = (struct map_item){ img->seg[i].start,
+						img->seg[i].end,
+						seg_flags(img->seg[i].flags) };
+	/* TLS, TCB and heap are one writable range; the guard below the
+	 * stack stays unmapped. */
+	items[n++] = (struct map_item){ img->hi, l->heap_end,
+					seg_flags(PF_R | PF_W) };
+	items[n++] = (struct map_item){ l->stack_lo, l->mem_size,
+					seg_flags(PF_R | PF_W) };
 	/* The hypercall doorbell: no memory behind it, every store exits. */
-	rc |= map_range(&a, MOTE_HC_GPA, MOTE_HC_GPA + MOTE_PAGE_SIZE,
-			seg_flags(PF_W));
+	items[n++] = (struct map_item){ MOTE_HC_GPA, MOTE_HC_GPA + MOTE_PAGE_SIZE,
+					seg_flags(PF_W) };
 	/* The VM's virtio-mmio windows, the same way: read+write, NX, no
 	 * memory behind them, so every access but the ioeventfd-bound
 	 * QueueNotify exits. Windows of devices it lacks stay unmapped. */
-	rc |= map_range(&a, MOTE_DEVICE_GPA,
-			MOTE_DEVICE_GPA + ndev * MOTE_DEVICE_SIZE,
-			seg_flags(PF_R | PF_W));
-	if (rc)
-		return err_set(err, E2BIG,
-			       "page tables for this image exceed the reserved "
-			       "area");
+	items[n++] = (struct map_item){ MOTE_DEVICE_GPA,
+					MOTE_DEVICE_GPA +
+						ndev * MOTE_DEVICE_SIZE,
+					seg_flags(PF_R | PF_W) };
+	for (unsigned i = 0; i < n; i++)
+		if (map_range(&a, items[i].start, items[i].end,
+			      items[i].flags) < 0)
+			return err_set(err, E2BIG,
+				       "page tables for this image exceed the "
+				       "reserved area");
 	return 0;
 }
 
@@ -246,7 +268,7 @@ static void set_seg(struct kvm_segment *s, uint16_t sel, uint8_t type,
 	s->g = 1;
 }
 
-int cpu_set_entry_state(int vcpu_fd, uint64_t entry, uint64_t stack_top,
+int cpu_set_entry_state(int vcpu_fd, const struct cpu_entry *e,
 			struct mote_err *err)
 {
 	struct kvm_sregs sr;
@@ -256,6 +278,9 @@ int cpu_set_entry_state(int vcpu_fd, uint64_t entry, uint64_t stack_top,
 	set_seg(&sr.cs, MOTE_SEL_CODE, 0xb, 3, 1, 0);
 	set_seg(&sr.ds, MOTE_SEL_DATA, 0x3, 3, 0, 1);
 	sr.es = sr.fs = sr.gs = sr.ss = sr.ds;
+	/* The thread pointer; GS base starts at 0. Both are rewritten at
+	 * every start, so nothing a guest set survives into the next. */
+	sr.fs.base = e->fs_base;
 	sr.tr.base = MOTE_GDT_GPA + TSS_OFF;
 	sr.tr.limit = TSS_LIMIT;
 	sr.tr.selector = MOTE_SEL_TSS;
@@ -270,14 +295,17 @@ int cpu_set_entry_state(int vcpu_fd, uint64_t entry, uint64_t stack_top,
 	sr.idt.limit = MOTE_EXCEPTION_VECTORS * 16 - 1;
 	sr.cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
 	sr.cr3 = MOTE_PT_GPA;
-	sr.cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT;
+	/* OSXSAVE: xgetbv works and XCR0 (set by the monitor) says what
+	 * state the guest may use; FSGSBASE only where the CPU has it. */
+	sr.cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_OSXSAVE |
+		 (e->fsgsbase ? CR4_FSGSBASE : 0);
 	sr.efer = EFER_LME | EFER_LMA | EFER_NXE;
 	if (ioctl(vcpu_fd, KVM_SET_SREGS, &sr) < 0)
 		return err_set(err, errno, "KVM_SET_SREGS: %s", strerror(errno));
 
 	memset(&r, 0, sizeof(r));
-	r.rip = entry;
-	r.rsp = stack_top;
+	r.rip = e->rip;
+	r.rsp = e->rsp;
 	r.rdi = MOTE_BOOT_INFO_GPA;
 	r.rflags = 0x2;
 	if (ioctl(vcpu_fd, KVM_SET_REGS, &r) < 0)

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/random.h>
 
 #include "../guest_abi/mote_abi.h"
 #include "timeutil.h"
@@ -88,22 +89,65 @@ static int has_error_code(unsigned v)
 	       v == 29 || v == 30;
 }
 
+/* Two bytes of guest code the guest itself can read, or -1. */
+static int code_bytes(struct mote_vm *vm, uint64_t at, uint8_t out[2])
+{
+	const uint8_t *p = guest_mem_dma(&vm->gm, at, 2, 1, false);
+
+	if (!p)
+		return -1;
+	memcpy(out, p, 2);
+	return 0;
+}
+
+/*
+ * A guest `syscall` (0f 05): on hardware KVM it raises #UD at the
+ * instruction (EFER.SCE is clear); on PVM hosts it arrives as a #PF
+ * executing address 0 with the return address in %rcx. Either way, name
+ * it. rax is the guest's, saved by the stub before it used the register.
+ */
+static bool report_syscall(struct mote_vm *vm, struct mote_result *res,
+			   uint64_t vector, uint64_t fault_rip,
+			   const struct kvm_regs *r, const struct kvm_sregs *sr,
+			   uint64_t rax)
+{
+	uint64_t at;
+	uint8_t b[2];
+
+	if (vector == 6)
+		at = fault_rip;
+	else if (vector == 14 && fault_rip == 0 && sr->cr2 == 0 && r->rcx >= 2)
+		at = r->rcx - 2;
+	else
+		return false;
+	if (code_bytes(vm, at, b) < 0 || b[0] != 0x0f || b[1] != 0x05)
+		return false;
+	crash_at(vm, res, at,
+		 "guest crashed: system call %llu (syscall instruction at "
+		 "0x%llx); guests have no system calls",
+		 (unsigned long long)rax, (unsigned long long)at);
+	return true;
+}
+
 /* An exception stub ran: report the vector and the faulting rip. */
 static void handle_fault(struct mote_vm *vm, struct mote_result *res,
 			 uint64_t vector)
 {
 	struct kvm_regs r;
 	struct kvm_sregs sr;
-	uint64_t frame[2], stub_end = MOTE_STUBS_GPA + MOTE_PAGE_SIZE;
+	/* The stub pushed rax, then rdx; above them the CPU's frame:
+	 * [error code,] rip. */
+	uint64_t frame[4], stub_end = MOTE_STUBS_GPA + MOTE_PAGE_SIZE, rip;
 	const char *name;
 	char extra[96] = "";
+	bool code;
 
 	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &r) < 0 ||
 	    ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sr) < 0) {
 		exits_crash(vm, res, "exception %llu", (unsigned long long)vector);
 		return;
 	}
-	/* Only the stubs may use this port; anyone else is lying. */
+	/* Only the stubs may use this doorbell; anyone else is lying. */
 	if (r.rip < MOTE_STUBS_GPA || r.rip >= stub_end ||
 	    vector >= MOTE_EXCEPTION_VECTORS ||
 	    (r.rip - MOTE_STUBS_GPA) / MOTE_STUB_SIZE != vector) {
@@ -113,73 +157,169 @@ static void handle_fault(struct mote_vm *vm, struct mote_result *res,
 		return;
 	}
 	name = vector_names[vector] ? vector_names[vector] : "exception";
-	/* The CPU pushed [error code,] rip: read that frame once, checked. */
+	/* Read that frame once, checked, from the guest's own stack. */
 	if (guest_mem_read(&vm->gm, r.rsp, frame, sizeof(frame), 8) < 0) {
 		crash_at(vm, res, 0, "guest crashed: %s with an unreadable "
 			 "exception frame", name);
 		return;
 	}
+	code = has_error_code(vector);
+	rip = code ? frame[3] : frame[2];
+	if (report_syscall(vm, res, vector, rip, &r, &sr, frame[1]))
+		return;
 	if (vector == 14)
 		snprintf(extra, sizeof(extra), " %s address 0x%llx",
-			 (frame[0] & 0x10)   ? "executing"
-			 : (frame[0] & 0x02) ? "writing"
+			 (frame[2] & 0x10)   ? "executing"
+			 : (frame[2] & 0x02) ? "writing"
 					     : "reading",
 			 (unsigned long long)sr.cr2);
-	crash_at(vm, res, has_error_code(vector) ? frame[1] : frame[0],
-		 "guest crashed: %s%s", name, extra);
-}
-
-/* Reads a hypercall's argument struct once; a bad address stops the VM. */
-static bool read_arg(struct mote_vm *vm, struct mote_result *res,
-		     const char *hc, uint64_t gpa, void *a, size_t len)
-{
-	if (guest_mem_read(&vm->gm, gpa, a, len, 8) == 0)
-		return true;
-	exits_crash(vm, res,
-		    "bad hypercall: %s argument at 0x%llx is outside guest "
-		    "memory or misaligned",
-		    hc, (unsigned long long)gpa);
-	return false;
+	crash_at(vm, res, rip, "guest crashed: %s%s", name, extra);
 }
 
 /*
- * Empty here; the test-only monitor (tests/jail_escape.c) overrides it to
- * try escapes from a jailed vCPU thread while a guest runs.
+ * Reads a hypercall's argument struct once, from memory the guest's own
+ * page tables let it read (and write, when a result goes back into it);
+ * a bad address stops the VM.
  */
-__attribute__((weak)) void mote_test_console_hook(void)
+static bool read_arg(struct mote_vm *vm, struct mote_result *res,
+		     const char *hc, uint64_t gpa, void *a, size_t len,
+		     bool written_back)
 {
+	const void *p = guest_mem_dma(&vm->gm, gpa, len, 8, written_back);
+
+	if (p) {
+		memcpy(a, p, len);
+		return true;
+	}
+	exits_crash(vm, res,
+		    "bad hypercall: %s argument at 0x%llx is not 8-byte "
+		    "aligned %s memory",
+		    hc, (unsigned long long)gpa,
+		    written_back ? "guest-writable" : "guest-readable");
+	return false;
 }
 
-static void hc_console(struct mote_vm *vm, struct mote_result *res,
-		       uint64_t gpa, enum exit_action *next)
+/* Writes a hypercall's result back into its (checked) argument struct. */
+static void put_result(struct mote_vm *vm, uint64_t gpa, size_t off,
+		       uint64_t v)
 {
-	struct mote_hc_console a;
-	const char *buf;
+	uint64_t *p = guest_mem_dma(&vm->gm, gpa + off, 8, 8, true);
 
-	if (!read_arg(vm, res, "CONSOLE", gpa, &a, sizeof(a)))
-		return;
-	if (a.len > MOTE_CONSOLE_MAX) {
+	if (p)
+		*p = v;
+}
+
+/* A hypercall's buffer: guest memory it may read (or write), or crash. */
+static void *io_buffer(struct mote_vm *vm, struct mote_result *res,
+		       const char *hc, const struct mote_hc_io *a, uint64_t max,
+		       bool write)
+{
+	void *p;
+
+	if (a->len > max) {
+		exits_crash(vm, res, "bad hypercall: %s length %llu exceeds %llu",
+			    hc, (unsigned long long)a->len,
+			    (unsigned long long)max);
+		return NULL;
+	}
+	if (!a->len)
+		return vm->mem; /* not touched: nothing to move */
+	p = guest_mem_dma(&vm->gm, a->buf, a->len, 1, write);
+	if (!p)
 		exits_crash(vm, res,
-			    "bad hypercall: CONSOLE length %llu exceeds %u",
-			    (unsigned long long)a.len, MOTE_CONSOLE_MAX);
+			    "bad hypercall: %s buffer 0x%llx+%llu is not "
+			    "guest-%s memory",
+			    hc, (unsigned long long)a->buf,
+			    (unsigned long long)a->len,
+			    write ? "writable" : "readable");
+	return p;
+}
+
+/* WRITE: stdout or stderr, bounded by the run's output limit. */
+static void hc_write(struct mote_vm *vm, struct mote_result *res,
+		     uint64_t gpa, enum exit_action *next)
+{
+	struct mote_hc_io a;
+	const void *buf;
+	int64_t r = 0;
+
+	if (!read_arg(vm, res, "WRITE", gpa, &a, sizeof(a), true))
 		return;
-	}
-	if (a.len == 0) {
-		*next = EXIT_RESUME;
+	buf = io_buffer(vm, res, "WRITE", &a, MOTE_IO_MAX, false);
+	if (!buf)
 		return;
-	}
-	buf = guest_mem_ptr(&vm->gm, a.buf, a.len, 1);
-	if (!buf) {
-		exits_crash(vm, res,
-			    "bad hypercall: CONSOLE buffer 0x%llx+%llu is "
-			    "outside guest memory",
-			    (unsigned long long)a.buf, (unsigned long long)a.len);
+	if (a.fd != 1 && a.fd != 2) {
+		r = -EBADF;
+	} else if (vm->io.max_output &&
+		   a.len > vm->io.max_output - vm->out_bytes) {
+		res->outcome = MOTE_OUTPUT_LIMIT;
+		res->t_exit = mono_ns();
+		snprintf(res->reason, sizeof(res->reason),
+			 "guest output exceeded the limit of %llu bytes; "
+			 "stopped",
+			 (unsigned long long)vm->io.max_output);
 		return;
+	} else if (a.len) {
+#ifdef MOTE_TEST_SEAMS
+		mote_test_console_hook();
+#endif
+		vm->out_bytes += a.len;
+		r = vm->io.write(vm->io.ctx, (int)a.fd, buf, a.len);
 	}
-	mote_test_console_hook();
-	vm->console(vm->console_ctx, buf, a.len);
+	put_result(vm, gpa, offsetof(struct mote_hc_io, result), (uint64_t)r);
 	*next = EXIT_RESUME;
 }
+
+/* READ: stdin, into memory the guest may write. */
+static void hc_read(struct mote_vm *vm, struct mote_result *res,
+		    uint64_t gpa, enum exit_action *next)
+{
+	struct mote_hc_io a;
+	void *buf;
+	int64_t r = 0;
+
+	if (!read_arg(vm, res, "READ", gpa, &a, sizeof(a), true))
+		return;
+	buf = io_buffer(vm, res, "READ", &a, MOTE_IO_MAX, true);
+	if (!buf)
+		return;
+	if (a.fd != 0)
+		r = -EBADF;
+	else if (a.len)
+		r = vm->io.read(vm->io.ctx, buf, a.len, vm->run_deadline);
+	/* The run's time is up while the guest waited for input: the
+	 * pending kick ends the run as soon as the guest is resumed. */
+	if (r == -ETIMEDOUT)
+		r = -EINTR;
+	put_result(vm, gpa, offsetof(struct mote_hc_io, result), (uint64_t)r);
+	*next = EXIT_RESUME;
+}
+
+/* ENTROPY: fresh random bytes, e.g. to reseed after a snapshot. */
+static void hc_entropy(struct mote_vm *vm, struct mote_result *res,
+		       uint64_t gpa, enum exit_action *next)
+{
+	struct mote_hc_io a;
+	void *buf;
+	ssize_t n = 0;
+
+	if (!read_arg(vm, res, "ENTROPY", gpa, &a, sizeof(a), true))
+		return;
+	buf = io_buffer(vm, res, "ENTROPY", &a, MOTE_ENTROPY_MAX, true);
+	if (!buf)
+		return;
+	if (a.len)
+		n = getrandom(buf, a.len, 0);
+	put_result(vm, gpa, offsetof(struct mote_hc_io, result),
+		   (uint64_t)(n == (ssize_t)a.len ? (int64_t)a.len : -EIO));
+	*next = EXIT_RESUME;
+}
+
+#ifdef MOTE_TEST_SEAMS
+/* Defined by the test-only monitor (tests/jail_escape.c), which tries
+ * escapes from a jailed vCPU thread while a guest runs; never in mote. */
+void mote_test_console_hook(void);
+#endif
 
 /* The guest blocks until its deadline (guest monotonic ns) or an event. */
 static void hc_wait(struct mote_vm *vm, struct mote_result *res, uint64_t gpa,
@@ -187,17 +327,10 @@ static void hc_wait(struct mote_vm *vm, struct mote_result *res, uint64_t gpa,
 {
 	struct mote_hc_wait a;
 
-	if (!read_arg(vm, res, "WAIT", gpa, &a, sizeof(a)))
-		return;
 	/* The result is written back: never into the guest's read-only
 	 * pages (its code, boot info), which it could not write itself. */
-	if (!vm_guest_writable(vm, gpa, sizeof(a))) {
-		exits_crash(vm, res,
-			    "bad hypercall: WAIT argument at 0x%llx is not in "
-			    "guest-writable memory",
-			    (unsigned long long)gpa);
+	if (!read_arg(vm, res, "WAIT", gpa, &a, sizeof(a), true))
 		return;
-	}
 	/* From here until exits_wait_done the VM has a WAIT outstanding:
 	 * whoever resumes it writes the result at wait_gpa first. */
 	vm->wait_gpa = gpa;
@@ -222,13 +355,8 @@ static void hc_wait(struct mote_vm *vm, struct mote_result *res, uint64_t gpa,
 void exits_wait_done(struct mote_vm *vm, uint64_t result)
 {
 	/* hc_wait checked the address: in memory and guest-writable */
-	uint64_t *p = guest_mem_ptr(&vm->gm,
-				    vm->wait_gpa +
-					    offsetof(struct mote_hc_wait, result),
-				    sizeof(*p), 8);
-
-	if (p)
-		*p = result;
+	put_result(vm, vm->wait_gpa, offsetof(struct mote_hc_wait, result),
+		   result);
 	/* The WAIT is over. Left set, the next resume of this VM (after a
 	 * time slice, say) would write a result again, into what is by then
 	 * some other part of the guest's stack. */
@@ -241,7 +369,7 @@ static void hc_ready(struct mote_vm *vm, struct mote_result *res,
 {
 	struct mote_hc_ready a;
 
-	if (!read_arg(vm, res, "READY", gpa, &a, sizeof(a)))
+	if (!read_arg(vm, res, "READY", gpa, &a, sizeof(a), false))
 		return;
 	/* Reserved for later use: only 0 means what READY means today. */
 	if (a.reserved != 0) {
@@ -259,7 +387,7 @@ static void hc_exit(struct mote_vm *vm, struct mote_result *res, uint64_t gpa)
 	struct mote_hc_exit a;
 	uint64_t d;
 
-	if (!read_arg(vm, res, "EXIT", gpa, &a, sizeof(a)))
+	if (!read_arg(vm, res, "EXIT", gpa, &a, sizeof(a), false))
 		return;
 	res->outcome = MOTE_EXITED;
 	res->status = (int)(a.status & 0xff);
@@ -293,6 +421,27 @@ static enum exit_action handle_device(struct mote_vm *vm,
 	return EXIT_RESUME;
 }
 
+/*
+ * Whether the doorbell store came from one `mov r64, m64` (REX.W 89 /r
+ * with a memory operand). KVM splits a wider store (a 16-byte SSE move,
+ * say) into 8-byte pieces that each look like a hypercall; decoding the
+ * instruction refuses those, whatever their size.
+ */
+static bool one_mov_store(struct mote_vm *vm)
+{
+	struct kvm_regs r;
+	const uint8_t *p;
+
+	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &r) < 0)
+		return false;
+	p = guest_mem_dma(&vm->gm, r.rip, 3, 1, false);
+	if (!p && r.rip >= MOTE_STUBS_GPA &&
+	    r.rip + 3 <= MOTE_STUBS_GPA + MOTE_PAGE_SIZE)
+		p = vm->mem + r.rip; /* the monitor's own stubs */
+	return p && (p[0] & 0xf8) == 0x48 && p[1] == 0x89 &&
+	       (p[2] >> 6) != 3;
+}
+
 /* A store to the hypercall page: the number is the slot, the value the
  * argument's guest address. */
 static enum exit_action handle_mmio(struct mote_vm *vm,
@@ -319,10 +468,23 @@ static enum exit_action handle_mmio(struct mote_vm *vm,
 			    (unsigned long long)nr);
 		return EXIT_DONE;
 	}
+	if (!one_mov_store(vm)) {
+		exits_crash(vm, res,
+			    "bad hypercall: slot %llu needs one 64-bit mov "
+			    "store from a general register",
+			    (unsigned long long)nr);
+		return EXIT_DONE;
+	}
 	memcpy(&value, run->mmio.data, sizeof(value));
 	switch (nr) {
-	case MOTE_HC_CONSOLE:
-		hc_console(vm, res, value, &next);
+	case MOTE_HC_WRITE:
+		hc_write(vm, res, value, &next);
+		break;
+	case MOTE_HC_READ:
+		hc_read(vm, res, value, &next);
+		break;
+	case MOTE_HC_ENTROPY:
+		hc_entropy(vm, res, value, &next);
 		break;
 	case MOTE_HC_WAIT:
 		hc_wait(vm, res, value, &next);

@@ -14,6 +14,7 @@
 
 #include "../guest_abi/mote_abi.h"
 #include "evloop.h"
+#include "kick.h"
 #include "thread_hook.h"
 #include "timeutil.h"
 #include "vm_internal.h"
@@ -27,7 +28,8 @@
 struct mote_instance {
 	struct mote_fleet *fleet;
 	struct mote_vm *vm;
-	struct mote_start start; /* argv points into argv_copy */
+	struct mote_start start; /* args point into argv_copy */
+	struct mote_stdio stdio;
 	char **argv_copy;
 	uint64_t deadline; /* host ns; UINT64_MAX: none */
 	uint64_t wake_at;  /* while parked */
@@ -313,10 +315,10 @@ static bool boot(struct mote_fleet *f, struct mote_instance *i)
 	}
 	i->st.t_vm = mono_ns();
 	i->st.vm_id = i->vm->id;
-	mote_vm_set_console(i->vm, i->start.console, i->start.console_ctx);
+	mote_vm_set_stdio(i->vm, i->start.stdio ? &i->stdio : NULL);
 	vm_set_waker(i->vm, instance_wake, i);
-	if (mote_vm_load(i->vm, i->start.img, i->start.argc,
-			 i->start.argv, &err) < 0) {
+	i->vm->run_deadline = i->deadline;
+	if (mote_vm_load(i->vm, i->start.img, &i->start.args, &err) < 0) {
 		fail(f, i, err.msg);
 		return false;
 	}
@@ -636,24 +638,38 @@ int mote_fleet_create(const struct mote_fleet_config *cfg,
 	return 0;
 }
 
-static char **copy_argv(int argc, char *const *argv)
+/* One allocation holding argv, NULL, envp, NULL and their strings. */
+static char **copy_args(const struct mote_args *a)
 {
-	size_t bytes = ((size_t)argc + 1) * sizeof(char *);
+	size_t envc = 0, bytes;
 	char **v, *p;
 
-	for (int n = 0; n < argc; n++)
-		bytes += strlen(argv[n]) + 1;
+	while (a->envp && a->envp[envc])
+		envc++;
+	bytes = ((size_t)a->argc + envc + 2) * sizeof(char *);
+	for (int n = 0; n < a->argc; n++)
+		bytes += strlen(a->argv[n]) + 1;
+	for (size_t n = 0; n < envc; n++)
+		bytes += strlen(a->envp[n]) + 1;
 	v = malloc(bytes);
 	if (!v)
 		return NULL;
-	p = (char *)(v + argc + 1);
-	for (int n = 0; n < argc; n++) {
-		size_t len = strlen(argv[n]) + 1;
+	p = (char *)(v + a->argc + envc + 2);
+	for (size_t n = 0; n < (size_t)a->argc + envc + 1; n++) {
+		const char *src = n < (size_t)a->argc ? a->argv[n]
+				: n == (size_t)a->argc ? NULL
+						       : a->envp[n - a->argc - 1];
+		size_t len;
 
-		v[n] = memcpy(p, argv[n], len);
+		if (!src) {
+			v[n] = NULL;
+			continue;
+		}
+		len = strlen(src) + 1;
+		v[n] = memcpy(p, src, len);
 		p += len;
 	}
-	v[argc] = NULL;
+	v[a->argc + envc + 1] = NULL;
 	return v;
 }
 
@@ -664,14 +680,17 @@ int mote_fleet_start(struct mote_fleet *f, const struct mote_start *s,
 
 	if (!i)
 		return err_set(err, ENOMEM, "out of memory");
-	i->argv_copy = copy_argv(s->argc, s->argv);
+	i->argv_copy = copy_args(&s->args);
 	if (!i->argv_copy) {
 		free(i);
 		return err_set(err, ENOMEM, "out of memory");
 	}
 	i->fleet = f;
 	i->start = *s;
-	i->start.argv = i->argv_copy;
+	i->start.args.argv = i->argv_copy;
+	i->start.args.envp = i->argv_copy + s->args.argc + 1;
+	if (s->stdio)
+		i->stdio = *s->stdio;
 	i->st.t_submit = mono_ns();
 	i->deadline = s->timeout_ns ? i->st.t_submit + s->timeout_ns
 				    : UINT64_MAX;

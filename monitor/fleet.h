@@ -29,11 +29,9 @@ struct mote_fleet_config {
 
 struct mote_start {
 	const struct mote_image *img; /* must outlive the instance */
-	int argc;
-	char *const *argv; /* copied by mote_fleet_start */
-	uint64_t timeout_ns; /* 0: none */
-	mote_console_fn console; /* NULL: stdout */
-	void *console_ctx;
+	struct mote_args args;        /* copied by mote_fleet_start */
+	uint64_t timeout_ns;          /* 0: none */
+	const struct mote_stdio *stdio; /* copied; NULL: mote's stdout/stderr */
 };
 
 /* Per-instance timings, CLOCK_MONOTONIC ns (0 when the phase never came). */

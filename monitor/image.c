@@ -14,9 +14,9 @@
 #include <unistd.h>
 
 #include "../guest_abi/mote_abi.h"
+#include "layout.h"
 
 #define PAGE_DOWN(x) ((x) & ~(MOTE_PAGE_SIZE - 1))
-#define TWO_MIB (2ULL << 20)
 
 static uint64_t page_up(uint64_t x)
 {
@@ -25,10 +25,7 @@ static uint64_t page_up(uint64_t x)
 
 uint64_t image_min_mem(const struct mote_image *img)
 {
-	/* image, one guard page, the stack, rounded up to 2 MiB */
-	uint64_t need = img->hi + MOTE_PAGE_SIZE + MOTE_STACK_SIZE;
-
-	return (need + TWO_MIB - 1) & ~(TWO_MIB - 1);
+	return layout_min_mem(img);
 }
 
 static int check_header(const Elf64_Ehdr *eh, size_t size, struct mote_err *err)
@@ -57,7 +54,7 @@ static int check_header(const Elf64_Ehdr *eh, size_t size, struct mote_err *err)
 			       eh->e_phentsize);
 	if (eh->e_phnum == 0)
 		return err_set(err, EINVAL, "no program headers");
-	if (eh->e_phnum > 64)
+	if (eh->e_phnum > IMAGE_MAX_PHDRS)
 		return err_set(err, EINVAL, "too many program headers (%u)",
 			       eh->e_phnum);
 	ph_bytes = (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr);
@@ -149,12 +146,111 @@ static int check_entry(uint64_t entry, const Elf64_Phdr *ph,
 		       (unsigned long long)entry);
 }
 
+/*
+ * The PT_TLS template: its initialised bytes are copied out of the file,
+ * since the monitor writes them below each guest's thread pointer.
+ */
+static int add_tls(const Elf64_Phdr *ph, unsigned idx, size_t size,
+		   const uint8_t *data, struct mote_image *img,
+		   struct mote_err *err)
+{
+	uint64_t file_end, align = ph->p_align ? ph->p_align : 1;
+
+	if (img->tls.memsz || img->tls.init)
+		return err_set(err, EINVAL, "more than one PT_TLS segment");
+	if (align & (align - 1) || align > MOTE_TLS_ALIGN_MAX)
+		return err_set(err, EINVAL,
+			       "segment %u (PT_TLS): alignment 0x%llx is not a "
+			       "power of two up to 0x%llx",
+			       idx, (unsigned long long)ph->p_align,
+			       (unsigned long long)MOTE_TLS_ALIGN_MAX);
+	if (ph->p_filesz > ph->p_memsz)
+		return err_set(err, EINVAL,
+			       "segment %u: file size exceeds memory size", idx);
+	if (ph->p_memsz > MOTE_TLS_MAX)
+		return err_set(err, EINVAL,
+			       "segment %u (PT_TLS): %llu bytes, at most %llu",
+			       idx, (unsigned long long)ph->p_memsz,
+			       (unsigned long long)MOTE_TLS_MAX);
+	if (__builtin_add_overflow(ph->p_offset, ph->p_filesz, &file_end) ||
+	    file_end > size)
+		return err_set(err, EINVAL,
+			       "truncated file: segment %u data extends past end "
+			       "of file (%zu bytes)",
+			       idx, size);
+	if (ph->p_filesz) {
+		img->tls.init = malloc(ph->p_filesz);
+		if (!img->tls.init)
+			return err_set(err, ENOMEM, "out of memory");
+		memcpy(img->tls.init, data + ph->p_offset, ph->p_filesz);
+	}
+	img->tls.filesz = ph->p_filesz;
+	img->tls.memsz = ph->p_memsz;
+	img->tls.align = align;
+	return 0;
+}
+
+/*
+ * Looks for the mote ABI note in one PT_NOTE segment: name "mote", type
+ * MOTE_NOTE_ABI, a 4-byte version. Other notes are skipped. A segment
+ * outside the file, or notes whose sizes run past it, hold no valid note:
+ * the scan stops there, and a guest without its note is refused later.
+ */
+static int read_notes(const Elf64_Phdr *ph, size_t size, const uint8_t *data,
+		      uint32_t *abi, struct mote_err *err)
+{
+	uint64_t end, off = ph->p_offset, align = ph->p_align == 8 ? 8 : 4;
+
+	if (__builtin_add_overflow(ph->p_offset, ph->p_filesz, &end) ||
+	    end > size)
+		return 0;
+	while (end - off >= sizeof(Elf64_Nhdr)) {
+		Elf64_Nhdr nh;
+		uint64_t name, desc, next;
+
+		memcpy(&nh, data + off, sizeof(nh));
+		name = off + sizeof(nh);
+		desc = name + (((uint64_t)nh.n_namesz + align - 1) & ~(align - 1));
+		next = desc + (((uint64_t)nh.n_descsz + align - 1) & ~(align - 1));
+		if (desc > end || next > end)
+			return 0;
+		if (nh.n_namesz == sizeof(MOTE_NOTE_NAME) &&
+		    memcmp(data + name, MOTE_NOTE_NAME,
+			   sizeof(MOTE_NOTE_NAME)) == 0 &&
+		    nh.n_type == MOTE_NOTE_ABI) {
+			if (nh.n_descsz != 4)
+				return err_set(err, EINVAL,
+					       "mote ABI note: descriptor of %u "
+					       "bytes, not 4",
+					       nh.n_descsz);
+			memcpy(abi, data + desc, 4);
+		}
+		off = next;
+	}
+	return 0;
+}
+
+static int check_abi(uint32_t abi, struct mote_err *err)
+{
+	if (abi == MOTE_ABI_VERSION)
+		return 0;
+	if (abi == 0)
+		return err_set(err, EINVAL,
+			       "not a mote guest: no mote ABI note (built for "
+			       "guest ABI 1, or not with mote-cc); rebuild it "
+			       "with mote-cc");
+	return err_set(err, EINVAL,
+		       "built for mote guest ABI %u; this mote runs ABI %u",
+		       abi, MOTE_ABI_VERSION);
+}
+
 int image_parse(const void *data, size_t size, uint64_t mem_size,
 		struct mote_image *img, struct mote_err *err)
 {
 	const Elf64_Ehdr *eh = data;
-	Elf64_Phdr ph[64];
+	Elf64_Phdr *ph = img->phdr;
 	unsigned load_idx[IMAGE_MAX_SEGMENTS];
+	uint32_t abi = 0;
 	int rc;
 
 	memset(img, 0, sizeof(*img));
@@ -170,6 +266,7 @@ int image_parse(const void *data, size_t size, uint64_t mem_size,
 	/* Copy the headers out once (they may be unaligned in the file). */
 	memcpy(ph, (const uint8_t *)data + eh->e_phoff,
 	       (size_t)eh->e_phnum * sizeof(Elf64_Phdr));
+	img->phnum = eh->e_phnum;
 	for (unsigned i = 0; i < eh->e_phnum; i++) {
 		switch (ph[i].p_type) {
 		case PT_INTERP:
@@ -179,9 +276,15 @@ int image_parse(const void *data, size_t size, uint64_t mem_size,
 			return err_set(err, EINVAL,
 				       "not statically linked (has PT_DYNAMIC)");
 		case PT_TLS:
-			return err_set(err, EINVAL,
-				       "thread-local storage (PT_TLS) is not "
-				       "supported");
+			rc = add_tls(&ph[i], i, size, data, img, err);
+			if (rc)
+				goto fail;
+			break;
+		case PT_NOTE:
+			rc = read_notes(&ph[i], size, data, &abi, err);
+			if (rc)
+				goto fail;
+			break;
 		case PT_LOAD:
 			/* An empty segment loads nothing, but its file bytes
 			 * must not be written anywhere either. */
@@ -189,21 +292,25 @@ int image_parse(const void *data, size_t size, uint64_t mem_size,
 				break;
 			rc = add_load(&ph[i], i, size, img, err);
 			if (rc)
-				return rc;
+				goto fail;
 			load_idx[img->nseg - 1] = i;
 			break;
 		default: /* notes, GNU_STACK, GNU_PROPERTY: nothing to load */
 			break;
 		}
 	}
-	if (img->nseg == 0)
-		return err_set(err, EINVAL, "no loadable segments");
+	rc = -EINVAL;
+	if (img->nseg == 0) {
+		err_set(err, EINVAL, "no loadable segments");
+		goto fail;
+	}
 	rc = check_overlaps(ph, load_idx, img, err);
+	if (!rc)
+		rc = check_entry(eh->e_entry, ph, load_idx, img->nseg, err);
+	if (!rc)
+		rc = check_abi(abi, err);
 	if (rc)
-		return rc;
-	rc = check_entry(eh->e_entry, ph, load_idx, img->nseg, err);
-	if (rc)
-		return rc;
+		goto fail;
 	img->entry = eh->e_entry;
 	img->lo = img->seg[0].start;
 	img->hi = img->seg[0].end;
@@ -213,13 +320,19 @@ int image_parse(const void *data, size_t size, uint64_t mem_size,
 		if (img->seg[i].end > img->hi)
 			img->hi = img->seg[i].end;
 	}
-	if (image_min_mem(img) > mem_size)
-		return err_set(err, E2BIG,
-			       "image too large for --mem %llu MiB: needs at "
-			       "least %llu MiB",
-			       (unsigned long long)(mem_size >> 20),
-			       (unsigned long long)(image_min_mem(img) >> 20));
+	if (image_min_mem(img) > mem_size) {
+		rc = err_set(err, E2BIG,
+			     "image too large for --mem %llu MiB: needs at "
+			     "least %llu MiB",
+			     (unsigned long long)(mem_size >> 20),
+			     (unsigned long long)(image_min_mem(img) >> 20));
+		goto fail;
+	}
 	return 0;
+fail:
+	free(img->tls.init);
+	img->tls.init = NULL;
+	return rc;
 }
 
 /* Writes the segments' file bytes at their guest offsets into a memfd. */
@@ -267,7 +380,9 @@ int image_open(const char *path, uint64_t mem_size, struct mote_image *img,
 	int fd, rc;
 
 	img->memfd = -1;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer; the type
+	 * check below then refuses it. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return err_set(err, errno, "%s: %s", path, strerror(errno));
 	if (fstat(fd, &st) < 0) {
@@ -293,8 +408,11 @@ int image_open(const char *path, uint64_t mem_size, struct mote_image *img,
 		goto out;
 	}
 	rc = image_parse(data, (size_t)st.st_size, mem_size, img, err);
-	if (rc == 0)
+	if (rc == 0) {
 		rc = build_memfd(data, (size_t)st.st_size, img, err);
+		if (rc)
+			image_close(img);
+	}
 	if (rc) {
 		/* prefix the path so the CLI line says which file */
 		char msg[sizeof(err->msg)];
@@ -313,4 +431,6 @@ void image_close(struct mote_image *img)
 	if (img->memfd >= 0)
 		close(img->memfd);
 	img->memfd = -1;
+	free(img->tls.init);
+	img->tls.init = NULL;
 }

@@ -3,7 +3,6 @@
  * so a missing feature is one clear error before any VM is created.
  */
 #include "kvm.h"
-#include "vm_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +11,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+
+#include "kick.h"
 
 static struct kvm_host host = { .fd = -1 };
 static int host_rc;
@@ -27,6 +28,7 @@ static int open_host(struct mote_err *err)
 		{ KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY" },
 		{ KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID" },
 		{ KVM_CAP_GET_TSC_KHZ, "KVM_CAP_GET_TSC_KHZ" },
+		{ KVM_CAP_XCRS, "KVM_CAP_XCRS" },
 	};
 	int n = 128;
 
@@ -61,6 +63,7 @@ static int open_host(struct mote_err *err)
 				       strerror(errno));
 		n *= 2;
 	}
+	cpuid_filter(host.cpuid, &host.cpu);
 	return 0;
 }
 

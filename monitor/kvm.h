@@ -7,12 +7,14 @@
 
 #include <linux/kvm.h>
 
+#include "cpuid.h"
 #include "err.h"
 
 struct kvm_host {
 	int fd;
 	int run_size;
-	struct kvm_cpuid2 *cpuid;
+	struct kvm_cpuid2 *cpuid; /* filtered to the CPU contract */
+	struct cpu_contract cpu;
 };
 
 /* Opens /dev/kvm and checks what mote needs; idempotent and thread-safe. */

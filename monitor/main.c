@@ -4,9 +4,11 @@
  */
 #include <errno.h>
 #include <malloc.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "../bench/bench.h"
@@ -103,8 +105,6 @@ struct phases {
 
 static void print_stats(const struct phases *p, const struct mote_result *r)
 {
-	static const char *const names[] = { "exited", "crashed", "timeout",
-					     "failed" };
 	char first[32] = "null", run[32] = "null", ready[32] = "null";
 
 	/* The guest reports its first instruction's time when it exits;
@@ -130,7 +130,7 @@ static void print_stats(const struct phases *p, const struct mote_result *r)
 		(p->loaded - p->start) / 1e3, (p->created - p->loaded) / 1e3,
 		(r->t_start - p->created) / 1e3, first, run,
 		(r->t_exit - r->t_start) / 1e3, (p->destroyed - p->ran) / 1e3,
-		(p->destroyed - p->start) / 1e3, names[r->outcome], r->status,
+		(p->destroyed - p->start) / 1e3, mote_outcome_name(r->outcome), r->status,
 		confine_state(), ready, (unsigned long long)p->start);
 }
 
@@ -140,6 +140,7 @@ static int outcome_status(const struct mote_result *r)
 	case MOTE_EXITED:
 		return r->status;
 	case MOTE_CRASHED:
+	case MOTE_OUTPUT_LIMIT:
 		fprintf(stderr, "mote: %s\n", r->reason);
 		return MOTE_STATUS_CRASH;
 	case MOTE_TIMED_OUT:
@@ -162,6 +163,9 @@ static struct mote_devspec devspecs[MOTE_MAX_DEVICES];
 /* --net taps, open before the jail too; their devices follow the disks. */
 static struct net_tap *taps[MOTE_MAX_DEVICES];
 
+/* RLIMIT_NOFILE the run needs, from what each VM and output holds. */
+static unsigned long fd_need;
+
 static int confine_many(const int *fds, size_t n, struct mote_err *err)
 {
 	int *keep = malloc((n + nbase) * sizeof(int));
@@ -172,7 +176,7 @@ static int confine_many(const int *fds, size_t n, struct mote_err *err)
 	memcpy(keep, base_fds, nbase * sizeof(int));
 	if (n)
 		memcpy(keep + nbase, fds, n * sizeof(int));
-	rc = confine_enter(run_options, keep, n + nbase, err);
+	rc = confine_enter(run_options, keep, n + nbase, fd_need, err);
 	free(keep);
 	return rc;
 }
@@ -195,7 +199,7 @@ static int run_one(const struct run_opts *o, const struct mote_image *img,
 	/* The device loop's thread starts inside the jail's namespaces
 	 * (entering them needs one thread) and before the seal (after it,
 	 * no thread starts). */
-	if (confine_enter(o, base_fds, nbase, &err) < 0 ||
+	if (confine_enter(o, base_fds, nbase, fd_need, &err) < 0 ||
 	    (o->ndisks + o->nnets && evloop_get(&loop, &err) < 0) ||
 	    confine_seal(JAIL_SINGLE, &err) < 0)
 		goto fail;
@@ -205,8 +209,19 @@ static int run_one(const struct run_opts *o, const struct mote_image *img,
 		if (mote_vm_add_device(vm, &devspecs[i], &err) < 0)
 			goto fail;
 	p->created = mono_ns();
-	if (mote_vm_load(vm, img, o->guest_argc, o->guest_argv, &err) < 0)
-		goto fail;
+	{
+		struct mote_stdio io = {
+			.read = cli_stdin_read,
+			.max_output = o->max_output,
+			.boot_flags = cli_tty_flags(),
+		};
+		struct mote_args args = { o->guest_argc, o->guest_argv,
+					  (char *const *)o->env };
+
+		mote_vm_set_stdio(vm, &io);
+		if (mote_vm_load(vm, img, &args, &err) < 0)
+			goto fail;
+	}
 	mote_vm_run(vm, o->timeout_ns, &res);
 	p->ran = mono_ns();
 	mote_vm_destroy(vm);
@@ -288,6 +303,53 @@ static int open_nets(const struct run_opts *o, struct mote_err *err)
 	return 0;
 }
 
+/*
+ * The descriptors a run holds at most: each VM its VM and vCPU fds, a
+ * wake-up eventfd and one eventfd per device queue; each instance its
+ * output files; the process its standard streams, /dev/kvm, the image,
+ * disks, taps and the device loop. Stops the run (one line) when the hard
+ * limit cannot be raised to it, saying how many VMs would fit.
+ */
+static int check_fd_budget(const struct run_opts *o, struct mote_err *err)
+{
+	unsigned long per_vm = 2, base = 32 + nbase, outputs, vms;
+	struct rlimit rl;
+
+	for (unsigned i = 0; i < o->ndisks + o->nnets; i++)
+		per_vm += devspecs[i].ops->nqueues;
+	if (o->ndisks + o->nnets)
+		per_vm++;
+	outputs = o->output ? 2ul * o->count : 0;
+	vms = (unsigned long)o->count + o->pool;
+	fd_need = base + outputs + per_vm * vms;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return err_set(err, errno, "RLIMIT_NOFILE: %s", strerror(errno));
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < fd_need) {
+		struct rlimit want = { fd_need, fd_need };
+
+		if (setrlimit(RLIMIT_NOFILE, &want) < 0) {
+			unsigned long room = rl.rlim_max > base ? rl.rlim_max - base : 0;
+			unsigned long fit = room / (per_vm + (o->output ? 2 : 0));
+
+			return err_set(err, EMFILE,
+				       "%u VMs need %lu file descriptors, but "
+				       "RLIMIT_NOFILE's hard limit is %llu: "
+				       "at most %lu VMs fit",
+				       o->count + o->pool, fd_need,
+				       (unsigned long long)rl.rlim_max,
+				       fit > o->pool ? fit : 0);
+		}
+		return 0;
+	}
+	if (rl.rlim_cur < fd_need) {
+		rl.rlim_cur = fd_need;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			return err_set(err, errno, "RLIMIT_NOFILE: %s",
+				       strerror(errno));
+	}
+	return 0;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	struct phases p = { .start = mono_ns() };
@@ -332,6 +394,13 @@ static int cmd_run(int argc, char **argv)
 		image_close(&img);
 		return MOTE_STATUS_ERROR;
 	}
+	if (check_fd_budget(&o, &err) < 0) {
+		fprintf(stderr, "mote: %s\n", err.msg);
+		close_nets(&o);
+		close_disks(&o);
+		image_close(&img);
+		return MOTE_STATUS_ERROR;
+	}
 	run_options = &o;
 	if (o.count > 1 || o.pool || o.output) {
 		struct run_hooks hooks = { confine_many, seal_many };
@@ -347,6 +416,33 @@ static int cmd_run(int argc, char **argv)
 	return status;
 }
 
+/*
+ * SIGTERM, SIGINT and SIGHUP stop mote and its guests at once with
+ * status 128 + the signal, jailed or not: the jail's waiting parent
+ * passes the signal on, and this handler (inherited by the jailed child,
+ * which as its namespace's PID 1 gets only signals it handles) ends the
+ * process. Guests hold nothing that needs an orderly stop.
+ */
+static void on_stop_signal(int sig)
+{
+	_exit(128 + sig);
+}
+
+static void set_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	/* A closed stdout is an error the guest sees (-EPIPE from its
+	 * write), the same jailed or not, never a signal that kills mote. */
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
 int main(int argc, char **argv)
 {
 	/* One malloc arena for every thread. With per-thread arenas, glibc
@@ -355,6 +451,7 @@ int main(int argc, char **argv)
 	 * stops a jailed thread that opens anything. Threads allocate little
 	 * after start-up, so the shared arena costs no measurable time. */
 	mallopt(M_ARENA_MAX, 1);
+	set_signals();
 	if (argc < 2) {
 		fputs(usage_main, stderr);
 		return MOTE_STATUS_USAGE;

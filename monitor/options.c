@@ -71,8 +71,17 @@ int options_parse_duration(const char *s, uint64_t *ns, struct mote_err *err)
 		for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 			if (strcmp(end, units[i].suffix) != 0)
 				continue;
-			if (__builtin_mul_overflow(v, units[i].ns, ns))
-				break;
+			if (__builtin_mul_overflow(v, units[i].ns, ns) ||
+			    *ns > OPTIONS_MAX_DURATION_NS)
+				return err_set(err, ERANGE,
+					       "duration '%s' is longer than a "
+					       "year",
+					       s);
+			if (*ns == 0)
+				return err_set(err, EINVAL,
+					       "duration '%s' is zero (leave the "
+					       "option out for no limit)",
+					       s);
 			return 0;
 		}
 	}
@@ -254,6 +263,28 @@ int options_parse_run(int argc, char **argv, struct run_opts *o,
 			o->jail = 0;
 		} else if (strcmp(a, "--jail-netns") == 0) {
 			o->jail_netns = true;
+		} else if (strcmp(a, "--jail-allow-root") == 0) {
+			o->allow_root = true;
+		} else if ((v = opt_value(argc, argv, &i, "--env", err, &rc))) {
+			const char *eq = strchr(v, '=');
+
+			if (!eq || eq == v)
+				rc = err_set(err, EINVAL,
+					     "--env %s: expected NAME=VALUE", v);
+			else if (o->nenv == OPTIONS_MAX_ENV)
+				rc = err_set(err, EINVAL,
+					     "--env: at most %u variables",
+					     OPTIONS_MAX_ENV);
+			else
+				o->env[o->nenv++] = (char *)v;
+		} else if ((v = opt_value(argc, argv, &i, "--max-output", err,
+					  &rc))) {
+			rc = options_parse_size(v, &o->max_output, err);
+			if (!rc && o->max_output == 0)
+				rc = err_set(err, EINVAL,
+					     "--max-output %s: must be more than "
+					     "0 (leave it out for no limit)",
+					     v);
 		} else if ((v = opt_value(argc, argv, &i, "--uid", err, &rc)) ||
 			   (v = opt_value(argc, argv, &i, "--gid", err, &rc))) {
 			unsigned id;
@@ -325,9 +356,17 @@ int options_parse_run(int argc, char **argv, struct run_opts *o,
 		return err_set(err, EINVAL,
 			       "--net: a tap belongs to one VM; not with "
 			       "--count above 1 or --pool");
-	if (o->jail == 0 && (o->uid >= 0 || o->gid >= 0 || o->jail_netns))
+	if (o->jail == 0 && (o->uid >= 0 || o->gid >= 0 || o->jail_netns ||
+			     o->allow_root))
 		return err_set(err, EINVAL,
-			       "--uid, --gid and --jail-netns need the jail");
+			       "--uid, --gid, --jail-netns and --jail-allow-root "
+			       "need the jail");
+	/* Root inside the jail keeps what the jail exists to take away. */
+	if ((o->uid == 0 || o->gid == 0) && !o->allow_root)
+		return err_set(err, EINVAL,
+			       "--uid 0 or --gid 0 would leave the jailed mote "
+			       "running as root; add --jail-allow-root if that "
+			       "is meant");
 	if (i < argc && strcmp(argv[i], "--") == 0)
 		return err_set(err, EINVAL, "missing IMAGE before '--'");
 	if (i >= argc)

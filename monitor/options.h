@@ -13,6 +13,7 @@
 
 #define OPTIONS_MAX_COUNT 100000
 #define OPTIONS_PATH_MAX 4096
+#define OPTIONS_MAX_ENV 1024
 
 /* One --disk PATH[,ro][,direct]. */
 struct disk_opt {
@@ -45,6 +46,10 @@ struct run_opts {
 	int jail;           /* 1: --jail, 0: --no-jail, -1: when it can be */
 	bool jail_netns;    /* --jail-netns: also a new network namespace */
 	long uid, gid;      /* --uid/--gid, -1: default */
+	bool allow_root;    /* --jail-allow-root: --uid 0 / --gid 0 meant */
+	char *env[OPTIONS_MAX_ENV + 1]; /* --env NAME=VALUE (into argv), NULL */
+	unsigned nenv;
+	uint64_t max_output; /* --max-output bytes, 0: no limit */
 	const char *image;
 	int guest_argc; /* guest argv: the image path, then its arguments */
 	char **guest_argv;
@@ -57,7 +62,10 @@ int options_parse_size(const char *s, uint64_t *out, struct mote_err *err);
 int options_parse_count(const char *name, const char *s, unsigned min,
 			unsigned max, unsigned *out, struct mote_err *err);
 
-/* "500ms", "2s", "1m", "3" (seconds); "0" means none. */
+/* Longest accepted duration: a year, so deadlines never overflow. */
+#define OPTIONS_MAX_DURATION_NS (365ull * 24 * 3600 * 1000000000ull)
+
+/* "500ms", "2s", "1m", "3" (seconds), more than 0 and at most a year. */
 int options_parse_duration(const char *s, uint64_t *ns, struct mote_err *err);
 
 /* "PATH[,ro][,direct]": the path runs to the first comma. */

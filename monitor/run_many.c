@@ -7,6 +7,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,32 +20,43 @@
 #include "stats.h"
 #include "timeutil.h"
 
-/* Console of one instance; a VM runs on one worker at a time, so its
- * callbacks never overlap and need no lock. */
-struct sink {
+/* One output stream of one instance: a file of its own, or mote's
+ * stdout or stderr with each line as "[index] line". */
+struct stream {
 	unsigned index;
-	int fd;      /* a file of its own, or stdout */
-	bool prefix; /* stdout: each line as "[index] line" */
+	int fd;
+	bool prefix;
 	size_t len;
 	char line[1024];
 };
 
-static void write_all(int fd, const char *p, size_t n)
+/* An instance's stdout and stderr. A VM runs on one worker at a time, so
+ * its callbacks never overlap and need no lock. */
+struct sink {
+	struct stream out, err;
+};
+
+static ssize_t write_all(int fd, const char *p, size_t n)
 {
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
+	size_t left = n;
+
+	while (left > 0) {
+		ssize_t w = write(fd, p, left);
 
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w <= 0)
-			return; /* output gone: lose it, not the instance */
+		if (w < 0)
+			return -errno;
+		if (w == 0)
+			return -EIO;
 		p += w;
-		n -= (size_t)w;
+		left -= (size_t)w;
 	}
+	return (ssize_t)n;
 }
 
 /* One write per line keeps lines of different instances whole. */
-static void sink_flush_line(struct sink *s)
+static ssize_t flush_line(struct stream *s)
 {
 	char buf[sizeof(s->line) + 32];
 	int n = snprintf(buf, sizeof(buf), "[%u] ", s->index);
@@ -52,47 +65,115 @@ static void sink_flush_line(struct sink *s)
 	n += (int)s->len;
 	if (s->len == 0 || s->line[s->len - 1] != '\n')
 		buf[n++] = '\n';
-	write_all(s->fd, buf, (size_t)n);
 	s->len = 0;
+	return write_all(s->fd, buf, (size_t)n);
 }
 
-static void sink_write(void *ctx, const char *buf, size_t len)
+static ssize_t stream_write(struct stream *s, const char *buf, size_t len)
 {
-	struct sink *s = ctx;
-
-	if (!s->prefix) {
-		write_all(s->fd, buf, len);
-		return;
-	}
+	if (!s->prefix)
+		return write_all(s->fd, buf, len);
 	for (size_t i = 0; i < len; i++) {
 		s->line[s->len++] = buf[i];
-		if (buf[i] == '\n' || s->len == sizeof(s->line))
-			sink_flush_line(s);
+		if (buf[i] == '\n' || s->len == sizeof(s->line)) {
+			ssize_t r = flush_line(s);
+
+			if (r < 0)
+				return r;
+		}
 	}
+	return (ssize_t)len;
+}
+
+static ssize_t sink_write(void *ctx, int fd, const void *buf, size_t len)
+{
+	struct sink *k = ctx;
+
+	return stream_write(fd == 2 ? &k->err : &k->out, buf, len);
+}
+
+ssize_t cli_stdin_read(void *ctx, void *buf, size_t len, uint64_t deadline_ns)
+{
+	(void)ctx;
+	for (;;) {
+		struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+		uint64_t now = mono_ns();
+		int ms = -1, r;
+		ssize_t n;
+
+		if (deadline_ns != UINT64_MAX) {
+			if (now >= deadline_ns)
+				return -ETIMEDOUT;
+			ms = (int)((deadline_ns - now + 999999) / 1000000 >
+						   INT32_MAX
+					   ? INT32_MAX
+					   : (deadline_ns - now + 999999) /
+						     1000000);
+		}
+		r = poll(&p, 1, ms);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			continue; /* the deadline check above ends it */
+		n = read(STDIN_FILENO, buf, len);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		return n < 0 ? -errno : n;
+	}
+}
+
+uint32_t cli_tty_flags(void)
+{
+	return (isatty(STDOUT_FILENO) ? MOTE_BOOT_STDOUT_TTY : 0) |
+	       (isatty(STDERR_FILENO) ? MOTE_BOOT_STDERR_TTY : 0);
+}
+
+static int open_stream(struct stream *s, const char *dir, unsigned n,
+		       const char *ext, int fallback)
+{
+	char path[4096];
+
+	s->index = n;
+	s->fd = fallback;
+	s->prefix = !dir;
+	if (!dir)
+		return 0;
+	snprintf(path, sizeof(path), "%s/%u.%s", dir, n, ext);
+	s->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (s->fd < 0) {
+		struct mote_err e;
+
+		err_set(&e, errno, "%s: %s", path, strerror(errno));
+		fprintf(stderr, "mote: %s\n", e.msg);
+		return -1;
+	}
+	return 0;
 }
 
 static int open_sinks(const struct run_opts *o, struct sink *sinks)
 {
-	char path[4096];
-
 	if (o->output && mkdir(o->output, 0755) < 0 && errno != EEXIST) {
-		fprintf(stderr, "mote: --output %s: %s\n", o->output,
+		struct mote_err e;
+
+		err_set(&e, errno, "--output %s: %s", o->output,
 			strerror(errno));
+		fprintf(stderr, "mote: %s\n", e.msg);
 		return -1;
 	}
 	for (unsigned n = 0; n < o->count; n++) {
-		sinks[n].index = n;
-		sinks[n].fd = STDOUT_FILENO;
-		sinks[n].prefix = !o->output;
-		if (!o->output)
-			continue;
-		snprintf(path, sizeof(path), "%s/%u.out", o->output, n);
-		sinks[n].fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-				   0644);
-		if (sinks[n].fd < 0) {
-			fprintf(stderr, "mote: %s: %s\n", path, strerror(errno));
-			while (n--)
-				close(sinks[n].fd);
+		if (open_stream(&sinks[n].out, o->output, n, "out",
+				STDOUT_FILENO) < 0 ||
+		    open_stream(&sinks[n].err, o->output, n, "err",
+				STDERR_FILENO) < 0) {
+			if (o->output && sinks[n].out.fd >= 0 &&
+			    sinks[n].out.fd != STDOUT_FILENO)
+				close(sinks[n].out.fd);
+			while (n--) {
+				close(sinks[n].out.fd);
+				close(sinks[n].err.fd);
+			}
 			return -1;
 		}
 	}
@@ -102,19 +183,17 @@ static int open_sinks(const struct run_opts *o, struct sink *sinks)
 static void close_sinks(const struct run_opts *o, struct sink *sinks)
 {
 	for (unsigned n = 0; n < o->count; n++) {
-		if (sinks[n].prefix && sinks[n].len)
-			sink_flush_line(&sinks[n]);
-		if (o->output)
-			close(sinks[n].fd);
+		struct stream *s[2] = { &sinks[n].out, &sinks[n].err };
+
+		for (int k = 0; k < 2; k++) {
+			if (s[k]->prefix && s[k]->len)
+				flush_line(s[k]);
+			if (o->output)
+				close(s[k]->fd);
+		}
 	}
 }
 
-static const char *outcome_name(enum mote_outcome o)
-{
-	static const char *const names[] = { "exited", "crashed", "timeout",
-					     "failed" };
-	return names[o];
-}
 
 /* The status an instance contributes to the process's exit status. */
 static int instance_status(const struct mote_result *r)
@@ -125,6 +204,7 @@ static int instance_status(const struct mote_result *r)
 	case MOTE_TIMED_OUT:
 		return MOTE_STATUS_TIMEOUT;
 	case MOTE_CRASHED:
+	case MOTE_OUTPUT_LIMIT:
 		return MOTE_STATUS_CRASH;
 	default:
 		return MOTE_STATUS_ERROR;
@@ -186,7 +266,7 @@ static void print_stats(const struct run_opts *o, const struct mote_result *r,
 			"\"guest_run_us\":%.1f,\"release_us\":%.1f,"
 			"\"start_to_first_instruction_us\":%.1f,"
 			"\"start_to_exit_us\":%.1f,\"resident_kib\":%llu}",
-			n ? "," : "", n, outcome_name(r[n].outcome),
+			n ? "," : "", n, mote_outcome_name(r[n].outcome),
 			r[n].status, st[n].from_pool ? "true" : "false",
 			(unsigned long long)st[n].vm_id,
 			us(st[n].t_submit, st[n].t_vm),
@@ -250,11 +330,13 @@ int run_many(const struct run_opts *o, const struct mote_image *img,
 	}
 	if (hooks->confine) {
 		/* Per-instance output files are all the confined run keeps. */
-		int *fds = calloc(o->count, sizeof(int));
+		int *fds = calloc(2 * (size_t)o->count, sizeof(int));
 		size_t n = 0;
 
-		for (unsigned i = 0; fds && o->output && i < o->count; i++)
-			fds[n++] = sinks[i].fd;
+		for (unsigned i = 0; fds && o->output && i < o->count; i++) {
+			fds[n++] = sinks[i].out.fd;
+			fds[n++] = sinks[i].err.fd;
+		}
 		if (!fds)
 			err_set(&err, ENOMEM, "out of memory");
 		if (!fds || hooks->confine(fds, n, &err) < 0) {
@@ -281,13 +363,20 @@ int run_many(const struct run_opts *o, const struct mote_image *img,
 		mote_fleet_pool_wait_full(fleet);
 	t0 = mono_ns();
 	for (unsigned n = 0; n < o->count; n++) {
+		/* Only a lone instance reads mote's stdin; with --count
+		 * every guest's stdin is empty. */
+		struct mote_stdio io = {
+			.write = sink_write,
+			.read = o->count == 1 ? cli_stdin_read : NULL,
+			.ctx = &sinks[n],
+			.max_output = o->max_output,
+			.boot_flags = cli_tty_flags(),
+		};
 		struct mote_start s = {
 			.img = img,
-			.argc = o->guest_argc,
-			.argv = o->guest_argv,
+			.args = { o->guest_argc, o->guest_argv, o->env },
 			.timeout_ns = o->timeout_ns,
-			.console = sink_write,
-			.console_ctx = &sinks[n],
+			.stdio = &io,
 		};
 
 		if (mote_fleet_start(fleet, &s, &inst[n], &err) < 0) {

@@ -5,6 +5,9 @@
 #ifndef MOTE_RUN_MANY_H
 #define MOTE_RUN_MANY_H
 
+#include <stdint.h>
+#include <sys/types.h>
+
 #include "image.h"
 #include "options.h"
 #include "vm.h"
@@ -25,5 +28,11 @@ struct run_hooks {
 int run_many(const struct run_opts *o, const struct mote_image *img,
 	     const struct mote_devspec *devs, unsigned ndevs,
 	     const struct run_hooks *hooks);
+
+/* A struct mote_stdio read callback on mote's own stdin (ctx unused). */
+ssize_t cli_stdin_read(void *ctx, void *buf, size_t len, uint64_t deadline_ns);
+
+/* MOTE_BOOT_STDOUT_TTY / _STDERR_TTY for mote's own stdout and stderr. */
+uint32_t cli_tty_flags(void);
 
 #endif

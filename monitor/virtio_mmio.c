@@ -521,6 +521,8 @@ static int setup_queue(struct virtio_mmio *t, unsigned i, struct mote_err *err)
 	return 0;
 }
 
+static void teardown(struct virtio_mmio *t, bool unbind);
+
 int virtio_mmio_create(const struct virtio_mmio_host *host,
 		       const struct virtio_dev_ops *ops, void *backend,
 		       struct virtio_mmio **out, struct mote_err *err)
@@ -554,7 +556,7 @@ int virtio_mmio_create(const struct virtio_mmio_host *host,
 	for (unsigned i = 0; !rc && i < ops->nqueues; i++)
 		rc = setup_queue(t, i, err);
 	if (rc) {
-		virtio_mmio_destroy(t);
+		teardown(t, true);
 		return rc;
 	}
 	*out = t;
@@ -570,7 +572,13 @@ void virtio_mmio_reset(struct virtio_mmio *t)
 	pthread_mutex_unlock(&t->lock);
 }
 
-void virtio_mmio_destroy(struct virtio_mmio *t)
+/*
+ * unbind: deassign the ioeventfds. Only a device whose VM lives on needs
+ * it (a failed create); KVM drops them with the VM otherwise, and the
+ * thread that tears a VM down may not be allowed KVM_IOEVENTFD (the
+ * jail's main thread destroying pooled VMs at exit is not).
+ */
+static void teardown(struct virtio_mmio *t, bool unbind)
 {
 	if (t->inited)
 		virtio_mmio_reset(t);
@@ -581,7 +589,7 @@ void virtio_mmio_destroy(struct virtio_mmio *t)
 			evloop_poll_stop(t->dev.loop, &q->kick);
 		if (t->dev.loop)
 			evloop_cancel_wait(t->dev.loop, &q->room);
-		if (q->bound)
+		if (q->bound && unbind)
 			bind_doorbell(t, q, false);
 		if (q->efd >= 0)
 			close(q->efd);
@@ -593,6 +601,11 @@ void virtio_mmio_destroy(struct virtio_mmio *t)
 	pthread_mutex_destroy(&t->lock);
 	pthread_cond_destroy(&t->idle);
 	free(t);
+}
+
+void virtio_mmio_destroy(struct virtio_mmio *t)
+{
+	teardown(t, false);
 }
 
 struct virtio_dev *virtio_mmio_dev(struct virtio_mmio *t)

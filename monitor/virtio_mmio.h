@@ -47,7 +47,8 @@ int virtio_mmio_access(struct virtio_mmio *t, uint64_t off, void *data,
  * until no request is in flight (a VM going back to the pool). */
 void virtio_mmio_reset(struct virtio_mmio *t);
 
-/* Resets, stops watching the doorbells, unbinds them and frees it all. */
+/* Resets, stops watching the doorbells and frees it all; only as its VM
+ * goes away too (closing the VM drops the doorbells' ioeventfds). */
 void virtio_mmio_destroy(struct virtio_mmio *t);
 
 /* The device as its ops see it (tests drive a device through it). */

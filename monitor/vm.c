@@ -11,10 +11,12 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "../guest_abi/mote_abi.h"
 #include "cpu.h"
+#include "kick.h"
 #include "kvm.h"
 #include "timeutil.h"
 #include "virtio_mmio.h"
@@ -30,19 +32,59 @@ static pthread_mutex_t pristine_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static uint64_t next_vm_id;
 
-static void stdout_console(void *ctx, const char *buf, size_t len)
+static ssize_t write_all(int fd, const void *buf, size_t len)
 {
-	(void)ctx;
-	while (len > 0) {
-		ssize_t n = write(STDOUT_FILENO, buf, len);
+	const char *p = buf;
+	size_t left = len;
+
+	while (left > 0) {
+		ssize_t n = write(fd, p, left);
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
-			return; /* stdout gone: the guest's output is lost, not the VM */
-		buf += n;
-		len -= (size_t)n;
+		if (n < 0)
+			return -errno; /* EPIPE: the reader is gone */
+		if (n == 0)
+			return -EIO;
+		p += n;
+		left -= (size_t)n;
 	}
+	return (ssize_t)len;
+}
+
+/* The default streams: mote's stdout and stderr, and no stdin. */
+static ssize_t default_write(void *ctx, int fd, const void *buf, size_t len)
+{
+	(void)ctx;
+	return write_all(fd == 2 ? STDERR_FILENO : STDOUT_FILENO, buf, len);
+}
+
+static ssize_t default_read(void *ctx, void *buf, size_t len,
+			    uint64_t deadline_ns)
+{
+	(void)ctx;
+	(void)buf;
+	(void)len;
+	(void)deadline_ns;
+	return 0;
+}
+
+static const struct mote_stdio default_stdio = {
+	.write = default_write,
+	.read = default_read,
+};
+
+const char *mote_outcome_name(enum mote_outcome o)
+{
+	static const char *const names[MOTE_NOUTCOMES] = {
+		[MOTE_EXITED] = "exited",
+		[MOTE_CRASHED] = "crashed",
+		[MOTE_TIMED_OUT] = "timeout",
+		[MOTE_FAILED] = "failed",
+		[MOTE_OUTPUT_LIMIT] = "output_limit",
+	};
+
+	return (unsigned)o < MOTE_NOUTCOMES ? names[o] : "unknown";
 }
 
 static int create_vcpu(struct mote_vm *vm, const struct kvm_host *kh,
@@ -54,8 +96,20 @@ static int create_vcpu(struct mote_vm *vm, const struct kvm_host *kh,
 	if (vm->vcpu_fd < 0)
 		return err_set(err, errno, "KVM_CREATE_VCPU: %s",
 			       strerror(errno));
+	struct kvm_xcrs xcrs;
+
 	if (ioctl(vm->vcpu_fd, KVM_SET_CPUID2, kh->cpuid) < 0)
 		return err_set(err, errno, "KVM_SET_CPUID2: %s", strerror(errno));
+	/* XCR0 is the monitor's (xsetbv is privileged): what CPUID says. */
+	memset(&xcrs, 0, sizeof(xcrs));
+	xcrs.nr_xcrs = 1;
+	xcrs.xcrs[0].xcr = 0;
+	xcrs.xcrs[0].value = kh->cpu.xcr0;
+	if (ioctl(vm->vcpu_fd, KVM_SET_XCRS, &xcrs) < 0)
+		return err_set(err, errno, "KVM_SET_XCRS: %s", strerror(errno));
+	vm->fsgsbase = kh->cpu.fsgsbase;
+	vm->hwcap = kh->cpu.hwcap;
+	vm->hwcap2 = kh->cpu.hwcap2;
 	vm->run_size = kh->run_size;
 	vm->run = mmap(NULL, (size_t)kh->run_size, PROT_READ | PROT_WRITE,
 		       MAP_SHARED, vm->vcpu_fd, 0);
@@ -64,8 +118,10 @@ static int create_vcpu(struct mote_vm *vm, const struct kvm_host *kh,
 		return err_set(err, errno, "mmap kvm_run: %s", strerror(errno));
 	}
 	khz = ioctl(vm->vcpu_fd, KVM_GET_TSC_KHZ, 0);
-	if (khz <= 0)
+	if (khz < 0)
 		return err_set(err, errno, "KVM_GET_TSC_KHZ: %s", strerror(errno));
+	if (khz == 0)
+		return err_set(err, EIO, "KVM_GET_TSC_KHZ: no TSC frequency");
 	vm->tsc_hz = (uint64_t)khz * 1000;
 	pthread_mutex_lock(&pristine_lock);
 	if (!have_pristine_fpu &&
@@ -99,7 +155,7 @@ int mote_vm_create(uint64_t mem_size, struct mote_vm **out,
 	vm->wake_fd = -1;
 	pthread_mutex_init(&vm->wake_lock, NULL);
 	vm->mem_size = mem_size;
-	vm->console = stdout_console;
+	vm->io = default_stdio;
 	vm->vm_fd = ioctl(kh->fd, KVM_CREATE_VM, 0);
 	if (vm->vm_fd < 0) {
 		rc = err_set(err, errno, "KVM_CREATE_VM: %s", strerror(errno));
@@ -134,31 +190,133 @@ fail:
 	return rc;
 }
 
-/* argv pointer array followed by the strings, in the read-only args pages. */
-static int write_args(struct mote_vm *vm, int argc, char *const argv[],
-		      struct mote_err *err)
+/* Copies a NULL-terminated vector's strings to *top (moving down) and
+ * their guest addresses to ptrs; returns how many. */
+static size_t put_strings(uint8_t *mem, char *const *v, size_t n,
+			  uint64_t *top, uint64_t *ptrs)
 {
-	uint64_t need = ((uint64_t)argc + 1) * 8, off;
-	uint64_t *ptrs = (uint64_t *)(vm->mem + MOTE_ARGS_GPA);
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(v[i]) + 1;
 
-	/* A reused VM still holds the previous guest's arguments. */
-	memset(ptrs, 0, MOTE_ARGS_SIZE);
-	for (int i = 0; i < argc; i++)
-		need += strlen(argv[i]) + 1;
-	if (need > MOTE_ARGS_SIZE)
-		return err_set(err, E2BIG,
-			       "guest arguments too long: %llu bytes, at most %llu",
-			       (unsigned long long)need,
-			       (unsigned long long)MOTE_ARGS_SIZE);
-	off = ((uint64_t)argc + 1) * 8;
-	for (int i = 0; i < argc; i++) {
-		size_t len = strlen(argv[i]) + 1;
-
-		ptrs[i] = MOTE_ARGS_GPA + off;
-		memcpy(vm->mem + MOTE_ARGS_GPA + off, argv[i], len);
-		off += len;
+		*top -= len;
+		memcpy(mem + *top, v[i], len);
+		ptrs[i] = *top;
 	}
-	ptrs[argc] = 0;
+	return n;
+}
+
+static size_t count_env(char *const *envp)
+{
+	size_t n = 0;
+
+	while (envp && envp[n])
+		n++;
+	return n;
+}
+
+/* Where the AT_RANDOM bytes and the AT_PLATFORM string go: boot info's page. */
+#define RANDOM_GPA (MOTE_BOOT_INFO_GPA + 0x200)
+#define PLATFORM_GPA (RANDOM_GPA + 16)
+#define NAUX MOTE_AUXV_COUNT
+
+/*
+ * The System V initial stack at the top of the stack: argc, argv, NULL,
+ * envp, NULL, auxv, then (above them) the strings. Returns the initial
+ * %rsp, or 0 with err set when it does not fit MOTE_START_MAX.
+ */
+static uint64_t write_start(struct mote_vm *vm, const struct mote_image *img,
+			    const struct mote_args *a, struct mote_err *err)
+{
+	size_t argc = (size_t)a->argc, envc = count_env(a->envp);
+	uint64_t need = (1 + argc + 1 + envc + 1 + 2 * NAUX) * 8;
+	uint64_t top = vm->mem_size, sp, *vec, *auxv;
+	uint64_t boot = MOTE_BOOT_INFO_GPA;
+
+	for (size_t i = 0; i < argc; i++)
+		need += strlen(a->argv[i]) + 1;
+	for (size_t i = 0; i < envc; i++)
+		need += strlen(a->envp[i]) + 1;
+	if (need > MOTE_START_MAX) {
+		err_set(err, E2BIG,
+			"guest arguments and environment too long: %llu "
+			"bytes with their pointers, at most %llu",
+			(unsigned long long)need,
+			(unsigned long long)MOTE_START_MAX);
+		return 0;
+	}
+	/* Vectors first in memory, strings above them: compute the vector
+	 * block's place from the total, then fill both. */
+	sp = (top - need) & ~15ull; /* up to 15 bytes past the block: room
+				     * the stack has */
+	vec = (uint64_t *)(vm->mem + sp);
+	vec[0] = argc;
+	put_strings(vm->mem, a->argv, argc, &top, vec + 1);
+	vec[1 + argc] = 0;
+	put_strings(vm->mem, a->envp, envc, &top, vec + 2 + argc);
+	vec[2 + argc + envc] = 0;
+	auxv = vec + 3 + argc + envc;
+	{
+		const uint64_t aux[NAUX][2] = {
+			{ AT_PHDR, MOTE_PHDR_GPA },
+			{ AT_PHENT, sizeof(Elf64_Phdr) },
+			{ AT_PHNUM, img->phnum },
+			{ AT_PAGESZ, MOTE_PAGE_SIZE },
+			{ AT_ENTRY, img->entry },
+			{ AT_UID, 0 },
+			{ AT_EUID, 0 },
+			{ AT_GID, 0 },
+			{ AT_EGID, 0 },
+			{ AT_SECURE, 0 },
+			{ AT_CLKTCK, 100 },
+			{ AT_HWCAP, vm->hwcap },
+			{ AT_HWCAP2, vm->hwcap2 },
+			{ AT_RANDOM, RANDOM_GPA },
+			{ AT_PLATFORM, PLATFORM_GPA },
+			{ AT_EXECFN, argc ? vec[1] : 0 },
+			{ MOTE_AT_BOOT_INFO, boot },
+			{ AT_NULL, 0 },
+		};
+
+		memcpy(auxv, aux, sizeof(aux));
+	}
+	vm->start_argv = sp + 8;
+	vm->start_envp = sp + 8 * (2 + argc);
+	vm->start_auxv = sp + 8 * (3 + argc + envc);
+	return sp;
+}
+
+/*
+ * The TLS block and TCB below and at the thread pointer (variant II):
+ * the PT_TLS template, zeros, the self pointer and the canary. The pages
+ * are fresh or reset, so everything else there is already zero.
+ */
+static void write_tls(struct mote_vm *vm, const struct mote_image *img,
+		      uint64_t canary)
+{
+	const struct guest_layout *l = &vm->layout;
+	uint8_t *tp = vm->mem + l->tp;
+
+	memset(vm->mem + l->tls_start, 0, l->tp - l->tls_start + MOTE_TCB_SIZE);
+	if (img->tls.filesz)
+		memcpy(vm->mem + l->tls_start, img->tls.init, img->tls.filesz);
+	memcpy(tp + MOTE_TCB_SELF, &l->tp, 8);
+	memcpy(tp + MOTE_TCB_CANARY, &canary, 8);
+}
+
+/* 16 fresh bytes for AT_RANDOM; the canary is the first 8, with one zero
+ * byte (the C library's convention, against string overreads). */
+static int fresh_random(struct mote_vm *vm, uint64_t *canary,
+			struct mote_err *err)
+{
+	uint8_t *r = vm->mem + RANDOM_GPA;
+	ssize_t n = getrandom(r, 16, 0);
+
+	if (n != 16)
+		return err_set(err, n < 0 ? errno : EIO, "getrandom: %s",
+			       strerror(n < 0 ? errno : EIO));
+	memcpy(canary, r, 8);
+	((uint8_t *)canary)[1] = 0;
+	memcpy(vm->mem + PLATFORM_GPA, "x86_64", 7);
 	return 0;
 }
 
@@ -172,6 +330,7 @@ static int read_guest_tsc(struct mote_vm *vm, uint64_t *tsc,
 	memset(raw, 0, sizeof(raw));
 	m->nmsrs = 1;
 	m->entries[0].index = MSR_IA32_TSC;
+	errno = 0;
 	if (ioctl(vm->vcpu_fd, KVM_GET_MSRS, m) != 1)
 		return err_set(err, errno ? errno : EIO, "KVM_GET_MSRS(TSC): %s",
 			       strerror(errno ? errno : EIO));
@@ -179,21 +338,26 @@ static int read_guest_tsc(struct mote_vm *vm, uint64_t *tsc,
 	return 0;
 }
 
-/* What devices may access: what the guest can, through its page tables. */
+/*
+ * What devices and hypercalls may access: what the guest can, through
+ * its page tables (cpu_build_tables), with the same rights.
+ */
 static int set_dma_ranges(struct mote_vm *vm, const struct mote_image *img)
 {
 	struct guest_mem *gm = &vm->gm;
-	uint64_t stack_lo = vm->mem_size - MOTE_STACK_SIZE;
+	const struct guest_layout *l = &vm->layout;
 	int rc;
 
 	guest_mem_clear_ranges(gm);
 	rc = guest_mem_add_range(gm, MOTE_BOOT_INFO_GPA,
-				 MOTE_ARGS_GPA + MOTE_ARGS_SIZE, false);
-	for (unsigned i = 0; i < img->nseg; i++)
-		rc |= guest_mem_add_range(gm, img->seg[i].start, img->seg[i].end,
-					  img->seg[i].flags & 2 /* PF_W */);
-	rc |= guest_mem_add_range(gm, img->hi, stack_lo - MOTE_PAGE_SIZE, true);
-	rc |= guest_mem_add_range(gm, stack_lo, vm->mem_size, true);
+				 MOTE_PHDR_GPA + MOTE_PHDR_SIZE, false);
+	for (unsigned i = 0; !rc && i < img->nseg; i++)
+		rc = guest_mem_add_range(gm, img->seg[i].start, img->seg[i].end,
+					 img->seg[i].flags & 2 /* PF_W */);
+	if (!rc)
+		rc = guest_mem_add_range(gm, img->hi, l->heap_end, true);
+	if (!rc)
+		rc = guest_mem_add_range(gm, l->stack_lo, l->mem_size, true);
 	return rc;
 }
 
@@ -216,16 +380,26 @@ int vm_prepare(struct mote_vm *vm, const struct mote_image *img,
 		 MAP_PRIVATE | MAP_FIXED, img->memfd, 0) == MAP_FAILED)
 		return err_set(err, errno, "mapping image: %s", strerror(errno));
 	vm->img = img;
+	if (!layout_compute(img, vm->mem_size, &vm->layout))
+		return err_set(err, E2BIG,
+			       "image too large for guest memory of %llu MiB",
+			       (unsigned long long)(vm->mem_size >> 20));
 	if (set_dma_ranges(vm, img))
 		return err_set(err, EINVAL, "image segments overlap the heap");
-	return cpu_build_tables(vm->mem, vm->mem_size, img, vm->ndev, err);
+	/* The program headers, for the guest's AT_PHDR: read-only to it,
+	 * and the same for every guest of this image. */
+	memset(vm->mem + MOTE_PHDR_GPA, 0, MOTE_PHDR_SIZE);
+	memcpy(vm->mem + MOTE_PHDR_GPA, img->phdr,
+	       img->phnum * sizeof(img->phdr[0]));
+	return cpu_build_tables(vm->mem, img, &vm->layout, vm->ndev, err);
 }
 
-int mote_vm_load(struct mote_vm *vm, const struct mote_image *img, int argc,
-		 char *const argv[], struct mote_err *err)
+int mote_vm_load(struct mote_vm *vm, const struct mote_image *img,
+		 const struct mote_args *args, struct mote_err *err)
 {
 	struct mote_boot_info *bi;
-	uint64_t stack_top = vm->mem_size, t0, t1;
+	struct cpu_entry entry;
+	uint64_t t0, t1, canary;
 	int rc;
 
 	if (image_min_mem(img) > vm->mem_size)
@@ -238,10 +412,21 @@ int mote_vm_load(struct mote_vm *vm, const struct mote_image *img, int argc,
 			return rc;
 	}
 	rc = vm_prepare(vm, img, err);
-	if (!rc)
-		rc = write_args(vm, argc, argv, err);
-	if (!rc)
-		rc = cpu_set_entry_state(vm->vcpu_fd, img->entry, stack_top, err);
+	if (rc)
+		return rc;
+	bi = (struct mote_boot_info *)(vm->mem + MOTE_BOOT_INFO_GPA);
+	memset(bi, 0, MOTE_DEVICE_TABLE_GPA - MOTE_BOOT_INFO_GPA);
+	rc = fresh_random(vm, &canary, err);
+	if (rc)
+		return rc;
+	entry.rsp = write_start(vm, img, args, err);
+	if (!entry.rsp)
+		return -E2BIG;
+	write_tls(vm, img, canary);
+	entry.rip = img->entry;
+	entry.fs_base = vm->layout.tp;
+	entry.fsgsbase = vm->fsgsbase;
+	rc = cpu_set_entry_state(vm->vcpu_fd, &entry, err);
 	if (rc)
 		return rc;
 	/* Correlate the guest TSC with host time as tightly as we can: the
@@ -252,19 +437,23 @@ int mote_vm_load(struct mote_vm *vm, const struct mote_image *img, int argc,
 	if (rc)
 		return rc;
 	vm->mono_base = t0 + (t1 - t0) / 2;
-	bi = (struct mote_boot_info *)(vm->mem + MOTE_BOOT_INFO_GPA);
-	memset(bi, 0, MOTE_PAGE_SIZE);
 	bi->magic = MOTE_BOOT_MAGIC;
 	bi->abi_version = MOTE_ABI_VERSION;
-	bi->argc = (uint32_t)argc;
-	bi->argv = MOTE_ARGS_GPA;
+	bi->flags = vm->io.boot_flags;
+	bi->argc = (uint64_t)args->argc;
+	bi->argv = vm->start_argv;
+	bi->envp = vm->start_envp;
+	bi->auxv = vm->start_auxv;
 	bi->mem_size = vm->mem_size;
-	bi->heap_start = img->hi;
-	bi->heap_end = vm->mem_size - MOTE_STACK_SIZE - MOTE_PAGE_SIZE;
-	bi->stack_top = stack_top;
+	bi->heap_start = vm->layout.heap_start;
+	bi->heap_end = vm->layout.heap_end;
+	bi->stack_top = entry.rsp;
 	bi->tsc_hz = vm->tsc_hz;
 	bi->tsc_base = vm->tsc_base;
 	bi->wall_ns = wall_ns() - (mono_ns() - vm->mono_base);
+	bi->mono_ns = 0;
+	bi->tp = vm->layout.tp;
+	bi->random = RANDOM_GPA;
 	if (vm->ndev) {
 		struct mote_device *tab =
 			(struct mote_device *)(vm->mem + MOTE_DEVICE_TABLE_GPA);
@@ -278,6 +467,7 @@ int mote_vm_load(struct mote_vm *vm, const struct mote_image *img, int argc,
 	}
 	__atomic_store_n(&vm->event, false, __ATOMIC_SEQ_CST);
 	vm->wait_gpa = 0; /* a WAIT of the last guest is not this one's */
+	vm->out_bytes = 0;
 	vm->used = true;
 	return 0;
 }
@@ -297,13 +487,14 @@ int vm_reset(struct mote_vm *vm, struct mote_err *err)
 	 * read-only data stay mapped (the guest cannot change them), which
 	 * spares the next guest the faults of touching them again. */
 	if (img) {
-		for (unsigned i = 0; i < img->nseg; i++)
+		for (unsigned i = 0; !rc && i < img->nseg; i++)
 			if (img->seg[i].flags & 2 /* PF_W */)
-				rc |= madvise(vm->mem + img->seg[i].start,
-					      img->seg[i].end - img->seg[i].start,
-					      MADV_DONTNEED);
-		rc |= madvise(vm->mem + img->hi, vm->mem_size - img->hi,
-			      MADV_DONTNEED);
+				rc = madvise(vm->mem + img->seg[i].start,
+					     img->seg[i].end - img->seg[i].start,
+					     MADV_DONTNEED);
+		if (!rc)
+			rc = madvise(vm->mem + img->hi, vm->mem_size - img->hi,
+				     MADV_DONTNEED);
 	}
 	if (rc)
 		return err_set(err, errno, "resetting guest memory: %s",
@@ -327,7 +518,9 @@ int vm_warm_up(struct mote_vm *vm, struct mote_err *err)
 	/* The warm-up stub reads the image's pages (populating the shadow
 	 * page tables for them) and stores to the doorbell. It writes no
 	 * guest memory, and the next load resets every register. */
-	rc = cpu_set_entry_state(vm->vcpu_fd, CPU_WARM_GPA, vm->mem_size, err);
+	struct cpu_entry warm = { .rip = CPU_WARM_GPA, .rsp = vm->mem_size };
+
+	rc = cpu_set_entry_state(vm->vcpu_fd, &warm, err);
 	if (rc)
 		return rc;
 	if (vm->img) {
@@ -451,10 +644,13 @@ uint64_t vm_resident_bytes(const struct mote_vm *vm)
 	return n * MOTE_PAGE_SIZE;
 }
 
-void mote_vm_set_console(struct mote_vm *vm, mote_console_fn fn, void *ctx)
+void mote_vm_set_stdio(struct mote_vm *vm, const struct mote_stdio *io)
 {
-	vm->console = fn ? fn : stdout_console;
-	vm->console_ctx = ctx;
+	vm->io = io ? *io : default_stdio;
+	if (!vm->io.write)
+		vm->io.write = default_write;
+	if (!vm->io.read)
+		vm->io.read = default_read;
 }
 
 void mote_vm_destroy(struct mote_vm *vm)

@@ -12,6 +12,7 @@
 
 #include "../guest_abi/mote_abi.h"
 #include "guest_mem.h"
+#include "layout.h"
 #include "vm.h"
 
 struct virtio_mmio;
@@ -26,8 +27,14 @@ struct mote_vm {
 	struct guest_mem gm;
 	const struct mote_image *img; /* mapped image; tables built for it */
 	bool used;                    /* ran a guest since creation/reset */
-	mote_console_fn console;
-	void *console_ctx;
+	struct mote_stdio io;
+	uint64_t out_bytes; /* written to stdout and stderr since the load */
+	uint64_t run_deadline; /* host ns the run ends (UINT64_MAX: none) */
+	struct guest_layout layout; /* of img in this VM's memory */
+	/* the CPU contract (kvm_host) and this start's vectors */
+	bool fsgsbase;
+	uint64_t hwcap, hwcap2;
+	uint64_t start_argv, start_envp, start_auxv;
 	/* clock correlation taken at load: guest TSC and host clocks */
 	uint64_t tsc_hz, tsc_base, mono_base;
 	/* set by a WAIT hypercall: host deadline and where the result goes;
@@ -53,9 +60,6 @@ enum exit_action {
 	EXIT_RESUME, /* re-enter the guest */
 	EXIT_WAIT,   /* the guest waits until vm->wait_until or an event */
 };
-
-/* Test hook on each console hypercall (weak no-op; see exits.c). */
-void mote_test_console_hook(void);
 
 /* Handles the exit in vm->run. */
 enum exit_action exits_handle(struct mote_vm *vm, struct mote_result *res);
@@ -102,18 +106,5 @@ enum step {
 
 /* Runs the vCPU in the calling thread until done, a wait, or a kick. */
 enum step vm_step(struct mote_vm *vm, struct mote_result *res);
-
-/*
- * The kick signal interrupts KVM_RUN. It is blocked in every thread that
- * runs vCPUs and unblocked only inside KVM_RUN (KVM_SET_SIGNAL_MASK), so a
- * kick that arrives between two KVM_RUN calls is not lost.
- */
-void kick_install(void); /* the signal's no-op handler, once per process */
-void kick_block_in_thread(void);
-int kick_timer_create(timer_t *t);
-/* Fires the kick at absolute CLOCK_MONOTONIC ns (0 disarms). */
-int kick_timer_arm(timer_t t, uint64_t at_ns);
-void kick_drain(void);
-int kick_vcpu_mask(int vcpu_fd, struct mote_err *err);
 
 #endif

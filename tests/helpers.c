@@ -181,13 +181,16 @@ double json_number(const char *json, const char *key)
 	return v;
 }
 
-void capture_console(void *ctx, const char *buf, size_t len)
+ssize_t capture_console(void *ctx, int fd, const void *buf, size_t len)
 {
 	struct capture *c = ctx;
+	size_t asked = len;
 
+	(void)fd;
 	if (len > sizeof(c->buf) - 1 - c->len)
 		len = sizeof(c->buf) - 1 - c->len;
 	memcpy(c->buf + c->len, buf, len);
 	c->len += len;
 	c->buf[c->len] = '\0';
+	return (ssize_t)asked;
 }

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include <stdint.h>
 
 #define GUEST(name)	 GUEST_DIR "/" name ".elf"
@@ -56,6 +57,7 @@ struct capture {
 	char buf[1024];
 	size_t len;
 };
-void capture_console(void *ctx, const char *buf, size_t len);
+/* A struct mote_stdio write that keeps stdout and stderr, in order. */
+ssize_t capture_console(void *ctx, int fd, const void *buf, size_t len);
 
 #endif

@@ -21,7 +21,7 @@
 static char what[32];
 static long target_pid;
 static int check_fd = -1;
-bool mote_test_no_seccomp; /* overrides the weak default in jail/confine.c */
+bool mote_test_no_seccomp; /* read by jail/confine.c built with MOTE_TEST_SEAMS */
 
 __attribute__((constructor)) static void read_env(void)
 {

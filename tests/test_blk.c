@@ -645,15 +645,18 @@ struct vm_job {
 	char failed[300]; /* why the VM could not even start */
 };
 
-static void job_console(void *ctx, const char *buf, size_t len)
+static ssize_t job_console(void *ctx, int fd, const void *buf, size_t len)
 {
 	struct vm_job *j = ctx;
+	size_t asked = len;
 
+	(void)fd;
 	if (len > sizeof(j->out) - 1 - j->len)
 		len = sizeof(j->out) - 1 - j->len;
 	memcpy(j->out + j->len, buf, len);
 	j->len += len;
 	j->out[j->len] = '\0';
+	return (ssize_t)asked;
 }
 
 /* Boots one guest with one disk in this process; no asserts, as it runs
@@ -676,12 +679,18 @@ static void run_job(struct vm_job *j)
 		return;
 	}
 	if (mote_vm_create(16 * MIB, &vm, &err) < 0 ||
-	    mote_vm_add_device(vm, &dev, &err) < 0 ||
-	    mote_vm_load(vm, &img, j->arg ? 2 : 1, argv, &err) < 0) {
+	    mote_vm_add_device(vm, &dev, &err) < 0) {
 		snprintf(j->failed, sizeof(j->failed), "%s", err.msg);
 	} else {
-		mote_vm_set_console(vm, job_console, j);
-		mote_vm_run(vm, 20000000000ull, &j->res);
+		mote_vm_set_stdio(vm, &(struct mote_stdio){ .write = job_console,
+							    .ctx = j });
+		if (mote_vm_load(vm, &img,
+				 &(struct mote_args){ j->arg ? 2 : 1, argv,
+						      NULL },
+				 &err) < 0)
+			snprintf(j->failed, sizeof(j->failed), "%s", err.msg);
+		else
+			mote_vm_run(vm, 20000000000ull, &j->res);
 	}
 	if (vm)
 		mote_vm_destroy(vm);

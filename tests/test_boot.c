@@ -117,14 +117,15 @@ Test(boot, hello_boots_with_the_largest_guest_memory)
 	cr_assert_str_eq(r.out, "Hello from mote!\n");
 }
 
-/* Guest argv (pointers, then strings) fills at most MOTE_ARGS_SIZE bytes. */
-Test(boot, accepts_arguments_that_exactly_fill_the_argument_pages)
+/* The start block (vectors, auxv, strings) fills at most MOTE_START_MAX. */
+Test(boot, accepts_arguments_that_exactly_fill_the_start_block)
 {
-	static char arg[MOTE_ARGS_SIZE];
+	static char arg[MOTE_START_MAX];
 	const char *path = GUEST("exitcode");
-	size_t len = MOTE_ARGS_SIZE - 3 * 8 - (strlen(path) + 1) - 1;
+	size_t len = MOTE_START_MAX - 8 * (2 + 3) - 16 * MOTE_AUXV_COUNT -
+		     (strlen(path) + 1) - 1;
 	struct run r;
-	char want[128];
+	char want[160];
 
 	/* "000...07": atoi gives 7 only if the whole string arrived */
 	memset(arg, '0', len);
@@ -138,8 +139,9 @@ Test(boot, accepts_arguments_that_exactly_fill_the_argument_pages)
 	RUN(&r, "run", (char *)path, arg);
 	expect_status(&r, MOTE_STATUS_ERROR);
 	snprintf(want, sizeof(want),
-		 "mote: guest arguments too long: %llu bytes, at most %llu\n",
-		 MOTE_ARGS_SIZE + 1, MOTE_ARGS_SIZE);
+		 "mote: guest arguments and environment too long: %llu bytes "
+		 "with their pointers, at most %llu\n",
+		 MOTE_START_MAX + 1, MOTE_START_MAX);
 	cr_assert_str_eq(r.err, want);
 	cr_assert_str_empty(r.out);
 }
@@ -597,8 +599,19 @@ Test(cli_files, an_image_larger_than_guest_memory_exits_125)
 	write_file(path, elf, size);
 	free(elf);
 
-	hi = (top_end + 32 * MIB + 0xfff) & ~0xfffULL;
-	need = (hi + 0x1000 + MOTE_STACK_SIZE + 2 * MIB - 1) & ~(2 * MIB - 1);
+	{
+		/* what the loader says it needs (layout.c): image, TLS and
+		 * TCB, a page of heap, guard, stack */
+		struct mote_image img;
+		struct mote_err err = {""};
+
+		cr_assert_eq(image_open(path, 4096 * MIB, &img, &err), 0, "%s",
+			     err.msg);
+		need = image_min_mem(&img);
+		image_close(&img);
+		hi = (top_end + 32 * MIB + 0xfff) & ~0xfffULL;
+		cr_assert_gt(need, hi + MOTE_STACK_SIZE + MOTE_GUARD_SIZE);
+	}
 	RUN(&r, "run", path);
 	snprintf(msg, sizeof(msg),
 		 "image too large for --mem 16 MiB: needs at least %llu MiB",
@@ -629,9 +642,12 @@ static void boot(const char *name, const char *arg, uint64_t timeout_ns,
 	cr_assert_eq(mote_vm_create(16 * MIB, &vm, &err), 0,
 		     "mote_vm_create: %s (the integration tests need /dev/kvm)",
 		     err.msg);
-	cr_assert_eq(mote_vm_load(vm, &img, arg ? 2 : 1, argv, &err), 0, "%s",
-		     err.msg);
-	mote_vm_set_console(vm, capture_console, out);
+	mote_vm_set_stdio(vm, &(struct mote_stdio){ .write = capture_console,
+						    .ctx = out });
+	cr_assert_eq(mote_vm_load(vm, &img,
+				  &(struct mote_args){ arg ? 2 : 1, argv, NULL },
+				  &err),
+		     0, "%s", err.msg);
 	cr_assert_eq(mote_vm_run(vm, timeout_ns, res), 0, "mote_vm_run: %s",
 		     res->reason);
 	mote_vm_destroy(vm);

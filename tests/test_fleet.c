@@ -76,11 +76,9 @@ static void inst_start(struct mote_fleet *f, const struct guest *g,
 	char *argv[] = {(char *)g->path, (char *)a1, (char *)a2, NULL};
 	struct mote_start s = {
 		.img = &g->img,
-		.argc = 1 + (a1 != NULL) + (a1 && a2),
-		.argv = argv,
+		.args = { 1 + (a1 != NULL) + (a1 && a2), argv, NULL },
 		.timeout_ns = timeout_ns,
-		.console = capture_console,
-		.console_ctx = &in->out,
+		.stdio = &(struct mote_stdio){ .write = capture_console, .ctx = &in->out },
 	};
 	struct mote_err err = {""};
 
@@ -516,10 +514,8 @@ static void emfile_child(struct emfile_report *r)
 		char *argv[] = {idle.path, "200", NULL};
 		struct mote_start s = {
 			.img = &idle.img,
-			.argc = 2,
-			.argv = argv,
-			.console = capture_console,
-			.console_ctx = &in[i].out,
+			.args = { 2, argv, NULL },
+			.stdio = &(struct mote_stdio){ .write = capture_console, .ctx = &in[i].out },
 		};
 
 		if (mote_fleet_start(f, &s, &in[i].h, &err) < 0) {
@@ -544,10 +540,8 @@ static void emfile_child(struct emfile_report *r)
 		char *argv[] = {hello.path, NULL};
 		struct mote_start s = {
 			.img = &hello.img,
-			.argc = 1,
-			.argv = argv,
-			.console = capture_console,
-			.console_ctx = &in[0].out,
+			.args = { 1, argv, NULL },
+			.stdio = &(struct mote_stdio){ .write = capture_console, .ctx = &in[0].out },
 		};
 
 		memset(&in[0], 0, sizeof(in[0]));

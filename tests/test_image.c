@@ -20,8 +20,9 @@
 #define MEM (16 * MIB)
 
 /*
- * The valid image: three program headers (text, data with bss, GNU_STACK),
- * text at 0x100000 from file offset 0x1000, data at 0x101000 from 0x2000.
+ * The valid image: three program headers (text, data with bss, the mote
+ * ABI note), text at 0x100000 from file offset 0x1000, data at 0x101000
+ * from 0x2000, the note at file offset 0x800.
  */
 #define TEXT_VADDR  0x100000ULL
 #define TEXT_OFF    0x1000ULL
@@ -30,6 +31,8 @@
 #define DATA_OFF    0x2000ULL
 #define DATA_FILESZ 0x10ULL
 #define DATA_MEMSZ  0x2000ULL
+#define NOTE_OFF    0x800ULL
+#define NOTE_SIZE   24ULL /* header, "mote\0" padded to 8, the version */
 #define FILE_SIZE   (DATA_OFF + DATA_FILESZ)
 #define BUF_SIZE    0x4000
 
@@ -51,7 +54,9 @@ static Elf64_Phdr *phdr(struct elf *e, unsigned i)
 static void make_elf(struct elf *e)
 {
 	Elf64_Ehdr *eh = ehdr(e);
-	Elf64_Phdr *text = phdr(e, 0), *data = phdr(e, 1), *stack = phdr(e, 2);
+	Elf64_Phdr *text = phdr(e, 0), *data = phdr(e, 1), *note = phdr(e, 2);
+	Elf64_Nhdr nh = { .n_namesz = 5, .n_descsz = 4, .n_type = MOTE_NOTE_ABI };
+	uint32_t version = MOTE_ABI_VERSION;
 
 	memset(e, 0, sizeof(*e));
 	memcpy(eh->e_ident, ELFMAG, SELFMAG);
@@ -83,7 +88,14 @@ static void make_elf(struct elf *e)
 			     .p_filesz = DATA_FILESZ,
 			     .p_memsz = DATA_MEMSZ,
 			     .p_align = 0x1000};
-	*stack = (Elf64_Phdr){.p_type = PT_GNU_STACK, .p_flags = PF_R | PF_W};
+	*note = (Elf64_Phdr){.p_type = PT_NOTE,
+			     .p_flags = PF_R,
+			     .p_offset = NOTE_OFF,
+			     .p_filesz = NOTE_SIZE,
+			     .p_align = 4};
+	memcpy(e->buf + NOTE_OFF, &nh, sizeof(nh));
+	memcpy(e->buf + NOTE_OFF + sizeof(nh), "mote", 5);
+	memcpy(e->buf + NOTE_OFF + sizeof(nh) + 8, &version, 4);
 	memset(e->buf + TEXT_OFF, 0xcc, TEXT_SIZE); /* int3 */
 	memset(e->buf + DATA_OFF, 0x5a, DATA_FILESZ);
 	e->size = FILE_SIZE;
@@ -138,12 +150,14 @@ Test(image, accepts_the_smallest_guest_memory_that_fits)
 	struct mote_image img;
 	struct mote_err err = {""};
 
-	/* hi + guard page + stack == 2 MiB exactly */
+	/* hi + TCB page + one heap page + guard + stack == 2 MiB exactly */
 	make_elf(&e);
-	phdr(&e, 1)->p_memsz = 2 * MIB - 0x1000 - MOTE_STACK_SIZE - DATA_VADDR;
+	phdr(&e, 1)->p_memsz = 2 * MIB - 2 * 0x1000 - MOTE_GUARD_SIZE -
+			       MOTE_STACK_SIZE - DATA_VADDR;
 	cr_assert_eq(image_parse(e.buf, e.size, 2 * MIB, &img, &err), 0, "%s",
 		     err.msg);
-	cr_assert_eq(img.hi, 2 * MIB - 0x1000 - MOTE_STACK_SIZE);
+	cr_assert_eq(img.hi, 2 * MIB - 2 * 0x1000 - MOTE_GUARD_SIZE -
+				     MOTE_STACK_SIZE);
 	cr_assert_eq(image_min_mem(&img), 2 * MIB);
 }
 
@@ -316,13 +330,142 @@ Test(image, rejects_a_dynamic_section)
 	expect_invalid(&e, "not statically linked (has PT_DYNAMIC)");
 }
 
-Test(image, rejects_thread_local_storage)
+/* Adds a PT_TLS of memsz bytes (filesz from the data segment's file
+ * bytes) as program header 3. */
+static void add_tls(struct elf *e, uint64_t filesz, uint64_t memsz,
+		    uint64_t align)
+{
+	ehdr(e)->e_phnum = 4;
+	*phdr(e, 3) = (Elf64_Phdr){.p_type = PT_TLS,
+				   .p_flags = PF_R,
+				   .p_offset = DATA_OFF,
+				   .p_vaddr = DATA_VADDR,
+				   .p_filesz = filesz,
+				   .p_memsz = memsz,
+				   .p_align = align};
+}
+
+Test(image, accepts_thread_local_storage_and_keeps_its_template)
+{
+	struct elf e;
+	struct mote_image img;
+	struct mote_err err = {""};
+
+	make_elf(&e);
+	add_tls(&e, DATA_FILESZ, 0x100, 64);
+	cr_assert_eq(image_parse(e.buf, e.size, MEM, &img, &err), 0, "%s",
+		     err.msg);
+	cr_assert_eq(img.tls.filesz, DATA_FILESZ);
+	cr_assert_eq(img.tls.memsz, 0x100);
+	cr_assert_eq(img.tls.align, 64);
+	cr_assert_eq(memcmp(img.tls.init, e.buf + DATA_OFF, DATA_FILESZ), 0);
+	cr_assert_eq(img.phnum, 4);
+	image_close(&img);
+}
+
+Test(image, rejects_tls_with_a_bad_alignment)
 {
 	struct elf e;
 
 	make_elf(&e);
-	phdr(&e, 2)->p_type = PT_TLS;
-	expect_invalid(&e, "thread-local storage (PT_TLS) is not supported");
+	add_tls(&e, 0, 0x10, 24);
+	expect_invalid(&e, "segment 3 (PT_TLS): alignment 0x18 is not a power "
+			   "of two up to 0x1000");
+	add_tls(&e, 0, 0x10, 0x2000);
+	expect_invalid(&e, "segment 3 (PT_TLS): alignment 0x2000 is not a "
+			   "power of two up to 0x1000");
+}
+
+Test(image, rejects_tls_larger_than_a_mebibyte)
+{
+	struct elf e;
+
+	make_elf(&e);
+	add_tls(&e, 0, MOTE_TLS_MAX + 1, 8);
+	expect_invalid(&e, "segment 3 (PT_TLS): 1048577 bytes, at most 1048576");
+}
+
+Test(image, rejects_two_tls_segments)
+{
+	struct elf e;
+
+	make_elf(&e);
+	add_tls(&e, 0, 0x10, 8);
+	ehdr(&e)->e_phnum = 5;
+	*phdr(&e, 4) = *phdr(&e, 3);
+	expect_invalid(&e, "more than one PT_TLS segment");
+}
+
+Test(image, rejects_tls_data_past_end_of_file)
+{
+	struct elf e;
+
+	make_elf(&e);
+	add_tls(&e, 0x100, 0x100, 8);
+	expect_invalid(&e, "truncated file: segment 3 data extends past end of "
+			   "file (8208 bytes)");
+}
+
+Test(image, rejects_an_image_without_the_mote_note)
+{
+	struct elf e;
+
+	make_elf(&e);
+	phdr(&e, 2)->p_type = PT_GNU_STACK;
+	expect_invalid(&e, "not a mote guest: no mote ABI note (built for guest "
+			   "ABI 1, or not with mote-cc); rebuild it with "
+			   "mote-cc");
+}
+
+Test(image, rejects_an_image_for_another_abi_version)
+{
+	struct elf e;
+	uint32_t v1 = 1;
+
+	make_elf(&e);
+	memcpy(e.buf + NOTE_OFF + sizeof(Elf64_Nhdr) + 8, &v1, 4);
+	expect_invalid(&e, "built for mote guest ABI 1; this mote runs ABI 2");
+}
+
+Test(image, finds_no_note_in_notes_that_run_past_their_segment)
+{
+	struct elf e;
+	Elf64_Nhdr *nh;
+
+	make_elf(&e);
+	nh = (Elf64_Nhdr *)(e.buf + NOTE_OFF);
+	nh->n_descsz = 0x1000;
+	expect_invalid(&e, "not a mote guest: no mote ABI note (built for guest "
+			   "ABI 1, or not with mote-cc); rebuild it with "
+			   "mote-cc");
+	make_elf(&e);
+	nh = (Elf64_Nhdr *)(e.buf + NOTE_OFF);
+	nh->n_namesz = 0xfffffff0u; /* its rounding must not wrap */
+	expect_invalid(&e, "not a mote guest: no mote ABI note (built for guest "
+			   "ABI 1, or not with mote-cc); rebuild it with "
+			   "mote-cc");
+}
+
+Test(image, rejects_a_mote_note_of_the_wrong_size)
+{
+	struct elf e;
+	Elf64_Nhdr *nh;
+
+	make_elf(&e);
+	nh = (Elf64_Nhdr *)(e.buf + NOTE_OFF);
+	nh->n_descsz = 2;
+	expect_invalid(&e, "mote ABI note: descriptor of 2 bytes, not 4");
+}
+
+Test(image, ignores_notes_of_other_names)
+{
+	struct elf e;
+
+	make_elf(&e);
+	memcpy(e.buf + NOTE_OFF + sizeof(Elf64_Nhdr), "GNU", 4);
+	expect_invalid(&e, "not a mote guest: no mote ABI note (built for guest "
+			   "ABI 1, or not with mote-cc); rebuild it with "
+			   "mote-cc");
 }
 
 Test(image, rejects_file_size_larger_than_memory_size)
@@ -600,6 +743,33 @@ Test(image_open, rejects_a_directory)
 	snprintf(want, sizeof(want), "%s: not a regular file", tmpdir);
 	cr_assert_str_eq(err.msg, want);
 	cr_assert_eq(img.memfd, -1);
+}
+
+Test(image_open, refuses_a_fifo_without_waiting_for_a_writer)
+{
+	struct mote_image img;
+	struct mote_err err = {""};
+	char path[256], want[300];
+
+	snprintf(path, sizeof(path), "%s/fifo", tmpdir);
+	cr_assert_eq(mkfifo(path, 0600), 0);
+	/* Opened blocking, this would wait forever: no writer exists. */
+	cr_assert_eq(image_open(path, MEM, &img, &err), -EINVAL);
+	snprintf(want, sizeof(want), "%s: not a regular file", path);
+	cr_assert_str_eq(err.msg, want);
+	unlink(path);
+}
+
+Test(image_open, escapes_control_characters_in_the_path)
+{
+	struct mote_image img;
+	struct mote_err err = {""};
+
+	cr_assert_lt(image_open("/nonexistent/a\nmote: forged\x1b[2J", MEM,
+				&img, &err),
+		     0);
+	cr_assert_str_eq(err.msg, "/nonexistent/a\\nmote: forged\\x1b[2J: No "
+				  "such file or directory");
 }
 
 Test(image_open, rejects_an_empty_file)

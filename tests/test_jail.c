@@ -62,7 +62,7 @@ Test(jail, uid_without_the_jail_is_a_usage_error)
 
 	RUN_JAIL(&r, "run", "--no-jail", "--uid", "1000", PLAIN_GUEST("hello"));
 	expect_status(&r, MOTE_STATUS_USAGE);
-	cr_assert(strstr(r.err, "--uid, --gid and --jail-netns need the jail"),
+	cr_assert(strstr(r.err, "--uid, --gid, --jail-netns and --jail-allow-root need the jail"),
 		  "%s", r.err);
 }
 

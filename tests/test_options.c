@@ -104,7 +104,6 @@ Test(options, parses_durations)
 	expect_duration("2s", 2 * SEC);
 	expect_duration("1m", 60 * SEC);
 	expect_duration("3", 3 * SEC);
-	expect_duration("0", 0);
 	expect_duration("10us", 10000);
 	expect_duration("300ms", 300 * MS);
 }
@@ -121,12 +120,34 @@ Test(options, rejects_malformed_durations)
 	expect_bad_duration("5 s");
 }
 
+static void expect_duration_error(const char *s, int rc, const char *why)
+{
+	struct mote_err err = {""};
+	uint64_t v = 12345;
+	char want[256];
+
+	cr_assert_eq(options_parse_duration(s, &v, &err), rc, "'%s'", s);
+	snprintf(want, sizeof(want), "duration '%s' %s", s, why);
+	cr_assert_str_eq(err.msg, want);
+}
+
 Test(options, rejects_durations_that_overflow)
 {
 	expect_bad_duration("99999999999999999999");
 	expect_bad_duration("99999999999999999999ms");
-	expect_bad_duration("18446744074s");
-	expect_bad_duration("307445735m");
+	expect_duration_error("18446744074s", -ERANGE, "is longer than a year");
+	expect_duration_error("307445735m", -ERANGE, "is longer than a year");
+	/* past a year, the deadline arithmetic would be near its limits */
+	expect_duration_error("31536001s", -ERANGE, "is longer than a year");
+	expect_duration("31536000s", 31536000 * SEC);
+}
+
+Test(options, rejects_a_zero_duration_rather_than_reading_it_as_none)
+{
+	expect_duration_error("0", -EINVAL,
+			      "is zero (leave the option out for no limit)");
+	expect_duration_error("0ms", -EINVAL,
+			      "is zero (leave the option out for no limit)");
 }
 
 /*
@@ -579,4 +600,67 @@ Test(options, rejects_more_devices_than_windows)
 	argv[n] = NULL;
 	expect_usage_error(options_parse_run(n, argv, &o, &err), &err,
 			   "--disk and --net: at most 16 devices in all");
+}
+
+Test(options, collects_environment_variables_in_order)
+{
+	struct run_opts o;
+	struct mote_err err = {""};
+	int rc;
+
+	rc = PARSE(&o, &err, "--env", "A=1", "--env=B=two words", "--env",
+		   "EMPTY=", "img");
+	cr_assert_eq(rc, 0, "%s", err.msg);
+	cr_assert_eq(o.nenv, 3);
+	cr_assert_str_eq(o.env[0], "A=1");
+	cr_assert_str_eq(o.env[1], "B=two words");
+	cr_assert_str_eq(o.env[2], "EMPTY=");
+	cr_assert_null(o.env[3]);
+}
+
+Test(options, rejects_an_environment_entry_without_a_name)
+{
+	struct run_opts o;
+	struct mote_err err = {""};
+
+	expect_usage_error(PARSE(&o, &err, "--env", "NOEQUALS", "img"), &err,
+			   "--env NOEQUALS: expected NAME=VALUE");
+	expect_usage_error(PARSE(&o, &err, "--env", "=x", "img"), &err,
+			   "--env =x: expected NAME=VALUE");
+}
+
+Test(options, parses_max_output_and_refuses_zero)
+{
+	struct run_opts o;
+	struct mote_err err = {""};
+
+	cr_assert_eq(PARSE(&o, &err, "--max-output", "64K", "img"), 0, "%s",
+		     err.msg);
+	cr_assert_eq(o.max_output, 64 * 1024);
+	expect_usage_error(PARSE(&o, &err, "--max-output", "0", "img"), &err,
+			   "--max-output 0: must be more than 0 (leave it out "
+			   "for no limit)");
+}
+
+Test(options, refuses_root_ids_in_the_jail_unless_asked)
+{
+	struct run_opts o;
+	struct mote_err err = {""};
+	const char *msg = "--uid 0 or --gid 0 would leave the jailed mote "
+			  "running as root; add --jail-allow-root if that is "
+			  "meant";
+
+	expect_usage_error(PARSE(&o, &err, "--uid", "0", "--gid", "0", "img"),
+			   &err, msg);
+	expect_usage_error(PARSE(&o, &err, "--gid", "0", "img"), &err, msg);
+	cr_assert_eq(PARSE(&o, &err, "--uid", "0", "--gid", "0",
+			   "--jail-allow-root", "img"),
+		     0, "%s", err.msg);
+	cr_assert(o.allow_root);
+	cr_assert_eq(PARSE(&o, &err, "--uid", "1000", "img"), 0, "%s", err.msg);
+	expect_usage_error(PARSE(&o, &err, "--no-jail", "--jail-allow-root",
+				 "img"),
+			   &err,
+			   "--uid, --gid, --jail-netns and --jail-allow-root "
+			   "need the jail");
 }
