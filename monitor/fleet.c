@@ -287,10 +287,16 @@ static void finish(struct mote_fleet *f, struct mote_instance *i)
 			   i->st.from_pool);
 		i->st.t_freed = mono_ns();
 	}
+	/* Read before done is set: after it the instance may be freed. */
+	void (*on_done)(void *) = i->start.on_done;
+	void *done_ctx = i->start.done_ctx;
+
 	pthread_mutex_lock(&f->lock);
 	i->done = true;
 	pthread_cond_broadcast(&f->done);
 	pthread_mutex_unlock(&f->lock);
+	if (on_done)
+		on_done(done_ctx);
 }
 
 static void fail(struct mote_fleet *f, struct mote_instance *i,

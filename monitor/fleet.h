@@ -32,6 +32,11 @@ struct mote_start {
 	struct mote_args args;        /* copied by mote_fleet_start */
 	uint64_t timeout_ns;          /* 0: none */
 	const struct mote_stdio *stdio; /* copied; NULL: mote's stdout/stderr */
+	/* Optional: called once when the instance has ended, on a fleet
+	 * thread and without the fleet's locks; mote_instance_wait then
+	 * returns at once. It must not block. */
+	void (*on_done)(void *ctx);
+	void *done_ctx;
 };
 
 /* Per-instance timings, CLOCK_MONOTONIC ns (0 when the phase never came). */
