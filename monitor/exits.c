@@ -480,6 +480,11 @@ static enum exit_action handle_mmio(struct mote_vm *vm,
 	case MOTE_HC_WRITE:
 		hc_write(vm, res, value, &next);
 		break;
+	case MOTE_HC_RETIRED0:
+		exits_crash(vm, res,
+			    "bad hypercall: 0 was guest ABI 1's CONSOLE; use "
+			    "WRITE");
+		break;
 	case MOTE_HC_READ:
 		hc_read(vm, res, value, &next);
 		break;

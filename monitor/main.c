@@ -374,33 +374,17 @@ static int cmd_run(int argc, char **argv)
 		return MOTE_STATUS_ERROR;
 	}
 	p.loaded = mono_ns();
-	/* Everything the run needs from the host is opened before the jail. */
-	if (kvm_host_get(&kh, &err) < 0) {
-		fprintf(stderr, "mote: %s\n", err.msg);
-		image_close(&img);
-		return MOTE_STATUS_ERROR;
-	}
-	base_fds[0] = kh->fd;
-	base_fds[1] = img.memfd;
-	nbase = 2;
-	if (open_disks(&o, &err) < 0) {
-		fprintf(stderr, "mote: %s\n", err.msg);
-		image_close(&img);
-		return MOTE_STATUS_ERROR;
-	}
-	if (open_nets(&o, &err) < 0) {
-		fprintf(stderr, "mote: %s\n", err.msg);
-		close_disks(&o);
-		image_close(&img);
-		return MOTE_STATUS_ERROR;
-	}
-	if (check_fd_budget(&o, &err) < 0) {
-		fprintf(stderr, "mote: %s\n", err.msg);
-		close_nets(&o);
-		close_disks(&o);
-		image_close(&img);
-		return MOTE_STATUS_ERROR;
-	}
+	/* Everything the run needs from the host is opened before the jail;
+	 * what cannot fit is refused before /dev/kvm is even opened. */
+	base_fds[0] = img.memfd;
+	nbase = 2; /* with /dev/kvm below */
+	if (open_disks(&o, &err) < 0)
+		goto fail_image;
+	if (open_nets(&o, &err) < 0)
+		goto fail_disks;
+	if (check_fd_budget(&o, &err) < 0 || kvm_host_get(&kh, &err) < 0)
+		goto fail_nets;
+	base_fds[1] = kh->fd;
 	run_options = &o;
 	if (o.count > 1 || o.pool || o.output) {
 		struct run_hooks hooks = { confine_many, seal_many };
@@ -414,6 +398,14 @@ static int cmd_run(int argc, char **argv)
 	close_disks(&o);
 	image_close(&img);
 	return status;
+fail_nets:
+	close_nets(&o);
+fail_disks:
+	close_disks(&o);
+fail_image:
+	fprintf(stderr, "mote: %s\n", err.msg);
+	image_close(&img);
+	return MOTE_STATUS_ERROR;
 }
 
 /*

@@ -211,31 +211,49 @@ static const struct {
 	const char *mode;
 	const char *pat; /* stderr, with %x for hex digits */
 } hostile_cases[] = {
-	{"badptr", "mote: bad hypercall: CONSOLE buffer 0xdead000000000+31 is "
-		   "outside guest memory (rip 0x%x)\n"},
+	{"badptr", "mote: bad hypercall: WRITE buffer 0xdead000000000+31 is "
+		   "not guest-readable memory (rip 0x%x)\n"},
 	/* buf + (2^64 - 9) wraps; the length limit catches it first */
-	{"overflow", "mote: bad hypercall: CONSOLE length 18446744073709551607 "
-		     "exceeds 4096 (rip 0x%x)\n"},
-	{"hugelen", "mote: bad hypercall: CONSOLE length 4097 exceeds 4096 "
+	{"overflow", "mote: bad hypercall: WRITE length 18446744073709551607 "
+		     "exceeds 1048576 (rip 0x%x)\n"},
+	{"hugelen", "mote: bad hypercall: WRITE length 1048577 exceeds 1048576 "
 		    "(rip 0x%x)\n"},
-	{"unaligned", "mote: bad hypercall: CONSOLE argument at 0x%x is "
-		      "outside guest memory or misaligned (rip 0x%x)\n"},
+	{"unaligned", "mote: bad hypercall: WRITE argument at 0x%x is not "
+		      "8-byte aligned guest-writable memory (rip 0x%x)\n"},
 	/* the first byte past the default 16 MiB of guest memory */
-	{"argoutside", "mote: bad hypercall: CONSOLE argument at 0x1000000 "
-		       "is outside guest memory or misaligned (rip 0x%x)\n"},
-	{"argstraddle", "mote: bad hypercall: CONSOLE argument at 0xfffff8 "
-			"is outside guest memory or misaligned (rip 0x%x)\n"},
+	{"argoutside", "mote: bad hypercall: WRITE argument at 0x1000000 is "
+		       "not 8-byte aligned guest-writable memory (rip 0x%x)\n"},
+	{"argstraddle", "mote: bad hypercall: WRITE argument at 0xfffff8 is "
+			"not 8-byte aligned guest-writable memory (rip "
+			"0x%x)\n"},
 	/* NULL: MOTE_HC_COUNT + 5, as hostile.c calls it; see below */
 	{"unknown", NULL},
-	{"nullarg", "mote: bad hypercall: CONSOLE argument at 0x0 is outside "
-		    "guest memory or misaligned (rip 0x%x)\n"},
+	{"nullarg", "mote: bad hypercall: WRITE argument at 0x0 is not 8-byte "
+		    "aligned guest-writable memory (rip 0x%x)\n"},
 	{"fault", "mote: bad hypercall: FAULT is reserved for exception stubs "
 		  "(rip 0x%x)\n"},
-	/* a 32-bit store, and a load, of the console doorbell */
-	{"wrongsize", "mote: bad hypercall: slot 0 needs one aligned 64-bit "
+	/* a 32-bit store, and a load, of the WRITE doorbell */
+	{"wrongsize", "mote: bad hypercall: slot 5 needs one aligned 64-bit "
 		      "store (rip 0x%x)\n"},
-	{"load", "mote: bad hypercall: slot 0 needs one aligned 64-bit store "
+	{"load", "mote: bad hypercall: slot 5 needs one aligned 64-bit store "
 		 "(rip 0x%x)\n"},
+	/* one notion of guest memory: what the guest's page tables map */
+	{"write-pagetables", "mote: bad hypercall: WRITE buffer 0x6000+31 is "
+			     "not guest-readable memory (rip 0x%x)\n"},
+	{"write-guard", "mote: bad hypercall: WRITE buffer 0x%x+31 is not "
+			"guest-readable memory (rip 0x%x)\n"},
+	{"exit-pagetables", "mote: bad hypercall: EXIT argument at 0x6000 is "
+			    "not 8-byte aligned guest-readable memory (rip "
+			    "0x%x)\n"},
+	/* KVM splits a 16-byte store into two 8-byte exits */
+	{"sse-doorbell", "mote: bad hypercall: slot 5 needs one 64-bit mov "
+			 "store from a general register (rip 0x%x)\n"},
+	{"read-readonly", "mote: bad hypercall: READ buffer 0x%x+16 is not "
+			  "guest-writable memory (rip 0x%x)\n"},
+	{"retired-console", "mote: bad hypercall: 0 was guest ABI 1's CONSOLE; "
+			    "use WRITE (rip 0x%x)\n"},
+	{"syscall", "mote: guest crashed: system call 39 (syscall instruction "
+		    "at 0x%x); guests have no system calls (rip 0x%x)\n"},
 };
 
 static void expect_hostile_stopped(size_t i)
@@ -267,23 +285,30 @@ static void expect_hostile_stopped(size_t i)
 			     (unsigned long long)vals[0]);
 }
 
-#define HOSTILE_TEST(i, name)                                                  \
+#define HOSTILE_TEST(i, name, m)                                               \
 	Test(boot, hostile_##name##_is_stopped_with_status_126)                \
 	{                                                                      \
-		cr_assert_str_eq(hostile_cases[i].mode, #name);                \
+		cr_assert_str_eq(hostile_cases[i].mode, m);                    \
 		expect_hostile_stopped(i);                                     \
 	}
-HOSTILE_TEST(0, badptr)
-HOSTILE_TEST(1, overflow)
-HOSTILE_TEST(2, hugelen)
-HOSTILE_TEST(3, unaligned)
-HOSTILE_TEST(4, argoutside)
-HOSTILE_TEST(5, argstraddle)
-HOSTILE_TEST(6, unknown)
-HOSTILE_TEST(7, nullarg)
-HOSTILE_TEST(8, fault)
-HOSTILE_TEST(9, wrongsize)
-HOSTILE_TEST(10, load)
+HOSTILE_TEST(0, badptr, "badptr")
+HOSTILE_TEST(1, overflow, "overflow")
+HOSTILE_TEST(2, hugelen, "hugelen")
+HOSTILE_TEST(3, unaligned, "unaligned")
+HOSTILE_TEST(4, argoutside, "argoutside")
+HOSTILE_TEST(5, argstraddle, "argstraddle")
+HOSTILE_TEST(6, unknown, "unknown")
+HOSTILE_TEST(7, nullarg, "nullarg")
+HOSTILE_TEST(8, fault, "fault")
+HOSTILE_TEST(9, wrongsize, "wrongsize")
+HOSTILE_TEST(10, load, "load")
+HOSTILE_TEST(11, write_pagetables, "write-pagetables")
+HOSTILE_TEST(12, write_guard, "write-guard")
+HOSTILE_TEST(13, exit_pagetables, "exit-pagetables")
+HOSTILE_TEST(14, sse_doorbell, "sse-doorbell")
+HOSTILE_TEST(15, read_readonly, "read-readonly")
+HOSTILE_TEST(16, retired_console, "retired-console")
+HOSTILE_TEST(17, syscall, "syscall")
 
 Test(boot, stats_prints_one_json_line_of_phase_timings)
 {
