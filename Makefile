@@ -81,6 +81,7 @@ $(MOTE): $(BUILD)/monitor/main.o $(BENCH_LIB) $(MONITOR_LIB)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -lm -o $@
 
 include guest_abi/guests.mk
+include guest_abi/sdk.mk
 include tests/tests.mk
 include bench/bench.mk
 

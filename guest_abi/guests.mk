@@ -1,81 +1,140 @@
 # Makefile fragment, included from the top-level Makefile at the repo root:
-# builds the guest runtime (libmote.a) and the example guests (*.elf).
+# builds the guest platform layer (mote_platform.o, under musl), the device
+# library (libmote.a), the staged SDK (sdk.mk) and the example guests, all
+# compiled and linked by the SDK's mote-cc, as guests outside the tree are.
 
 BUILD ?= build
 GUEST_CC ?= gcc
+MUSL_INC ?= /usr/include/x86_64-linux-musl
+MUSL_LIB ?= /usr/lib/x86_64-linux-musl
+DEB_LIB ?= /usr/lib/x86_64-linux-gnu
 
 GUEST_NAMES := hello exitcode compute crash spin hostile idle secret \
 	wait-canary \
 	blk-sum blk-write blk-bench blk-info blk-hostile \
-	net-echo net-bench
+	net-echo net-bench \
+	lua gzip catbench
 
 GUEST_RT_DIR := guest_abi/runtime
+GUEST_PF_DIR := $(GUEST_RT_DIR)/platform
 GUEST_EX_DIR := guest_abi/examples
 GUEST_RT_OBJDIR := $(BUILD)/guest_abi/runtime
+GUEST_PF_OBJDIR := $(GUEST_RT_OBJDIR)/platform
 GUEST_EX_OBJDIR := $(BUILD)/guest_abi/examples
 GUEST_LIB := $(GUEST_RT_OBJDIR)/libmote.a
+GUEST_PLATFORM := $(GUEST_RT_OBJDIR)/mote_platform.o
 GUEST_LDSCRIPT := $(GUEST_RT_DIR)/mote.ld
 GUEST_ELFS := $(GUEST_NAMES:%=$(BUILD)/guests/%.elf)
+CHECK_NO_SYSCALL := guest_abi/tools/check-no-syscall
+# The staged SDK (its rules are in sdk.mk).
+SDK := $(BUILD)/sdk
+SDK_MOTE_CC := $(SDK)/bin/mote-cc
+SDK_STAMP := $(SDK)/.stamp
 
-GUEST_RT_SRCS := $(wildcard $(GUEST_RT_DIR)/*.c $(GUEST_RT_DIR)/*.S)
-GUEST_RT_OBJS := $(patsubst $(GUEST_RT_DIR)/%,$(GUEST_RT_OBJDIR)/%.o,\
+GUEST_RT_SRCS := $(wildcard $(GUEST_RT_DIR)/*.c)
+GUEST_RT_OBJS := $(patsubst $(GUEST_RT_DIR)/%.c,$(GUEST_RT_OBJDIR)/%.o,\
 	$(GUEST_RT_SRCS))
+GUEST_PF_SRCS := $(wildcard $(GUEST_PF_DIR)/*.c $(GUEST_PF_DIR)/*.S)
+GUEST_PF_OBJS := $(patsubst $(GUEST_PF_DIR)/%,$(GUEST_PF_OBJDIR)/%.o,\
+	$(GUEST_PF_SRCS))
 
-# Freestanding: only the compiler's own headers (stddef, stdint, stdarg,
-# ...) and the runtime's, never the host libc's. Baseline x86-64 (SSE2,
-# no AVX); no stack protector or PIE, as there is no libc or loader.
+# The runtime is built like guest code (mote-cc's flags, see
+# guest_abi/tools/mote-cc) but from the source tree's headers. The
+# platform's start-up code runs before, and changes, the stack canary.
 GUEST_CC_INCLUDE := $(shell $(GUEST_CC) -print-file-name=include)
-GUEST_CFLAGS := -std=gnu11 -O2 -g0 -Wall -Wextra -Werror \
-	-ffreestanding -fno-stack-protector -fno-pic -fno-pie \
-	-fno-asynchronous-unwind-tables -fno-unwind-tables \
-	-fcf-protection=none -march=x86-64 -mtune=generic \
-	-ffunction-sections -fdata-sections \
-	-nostdinc -isystem $(GUEST_RT_DIR)/include \
+GUEST_RT_CFLAGS := -std=gnu11 -O2 -g0 -Wall -Wextra -Werror \
+	-nostdinc -isystem $(GUEST_RT_DIR)/include -isystem $(MUSL_INC) \
 	-isystem $(GUEST_CC_INCLUDE) -Iguest_abi \
-	-MD -MP
-GUEST_LDFLAGS := -static -nostdlib -T $(GUEST_LDSCRIPT) \
-	-Wl,--build-id=none -Wl,-z,noexecstack -Wl,--gc-sections \
-	-Wl,--orphan-handling=error
+	-march=x86-64 -mtune=generic -fno-pic -fno-pie \
+	-fstack-protector-strong -fstack-clash-protection \
+	-fno-asynchronous-unwind-tables -fno-unwind-tables \
+	-ffunction-sections -fdata-sections -MD -MP
+GUEST_PF_CFLAGS := $(GUEST_RT_CFLAGS) -fno-stack-protector -D_GNU_SOURCE
 
 .PHONY: guests
 guests: $(GUEST_ELFS)
 
-$(GUEST_RT_OBJDIR)/%.c.o: $(GUEST_RT_DIR)/%.c
+$(GUEST_RT_OBJDIR)/%.o: $(GUEST_RT_DIR)/%.c
 	@mkdir -p $(@D)
-	$(GUEST_CC) $(GUEST_CFLAGS) -c -o $@ $<
+	$(GUEST_CC) $(GUEST_RT_CFLAGS) -c -o $@ $<
 
-$(GUEST_RT_OBJDIR)/%.S.o: $(GUEST_RT_DIR)/%.S
+$(GUEST_PF_OBJDIR)/%.c.o: $(GUEST_PF_DIR)/%.c
 	@mkdir -p $(@D)
-	$(GUEST_CC) $(GUEST_CFLAGS) -c -o $@ $<
+	$(GUEST_CC) $(GUEST_PF_CFLAGS) -c -o $@ $<
+
+$(GUEST_PF_OBJDIR)/%.S.o: $(GUEST_PF_DIR)/%.S
+	@mkdir -p $(@D)
+	$(GUEST_CC) $(GUEST_PF_CFLAGS) -c -o $@ $<
+
+# The platform is one relocatable object, linked whole into every guest
+# before musl's libc.a: its definitions are always there first, so the
+# linker never pulls the musl objects they replace (a symbol it still
+# needed from one would be a duplicate definition, an error).
+# --gc-sections later drops what a guest does not use.
+$(GUEST_PLATFORM): $(GUEST_PF_OBJS)
+	ld -r -o $@ $^
 
 $(GUEST_LIB): $(GUEST_RT_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(GUEST_EX_OBJDIR)/%.o: $(GUEST_EX_DIR)/%.c
-	@mkdir -p $(@D)
-	$(GUEST_CC) $(GUEST_CFLAGS) -c -o $@ $<
+# `make guest-enosys`: regenerate the stubs for musl's remaining system
+# call objects after a musl upgrade (then review and commit enosys.S).
+.PHONY: guest-enosys
+guest-enosys: $(filter-out %/enosys.S.o,$(GUEST_PF_OBJS))
+	guest_abi/tools/gen-enosys $(MUSL_LIB)/libc.a $^ >$(GUEST_PF_DIR)/enosys.S
 
-$(GUEST_EX_OBJDIR)/%.o: $(GUEST_EX_DIR)/%.S
-	@mkdir -p $(@D)
-	$(GUEST_CC) $(GUEST_CFLAGS) -c -o $@ $<
+# ---- example guests, through the staged SDK's mote-cc (sdk.mk) ----
+GUEST_EX_CFLAGS := -std=gnu11 -O2 -g0 -Wall -Wextra -Werror -MD -MP
 
-# libgcc after libmote supplies compiler helpers (e.g. 128-bit division).
-# -static already means a non-PIE ET_EXEC (clang warns that -no-pie is unused).
-$(GUEST_ELFS): $(BUILD)/guests/%.elf: $(GUEST_EX_OBJDIR)/%.o $(GUEST_LIB) \
-		$(GUEST_LDSCRIPT)
+$(GUEST_EX_OBJDIR)/%.o: $(GUEST_EX_DIR)/%.c $(SDK_STAMP)
 	@mkdir -p $(@D)
-	$(GUEST_CC) $(GUEST_LDFLAGS) $(GUEST_LDFLAGS_$*) -o $@ $(filter %.o,$^) \
-		$(GUEST_LIB) -lgcc
+	$(SDK_MOTE_CC) $(GUEST_EX_CFLAGS) -c -o $@ $<
+
+$(GUEST_EX_OBJDIR)/%.o: $(GUEST_EX_DIR)/%.S $(SDK_STAMP)
+	@mkdir -p $(@D)
+	$(SDK_MOTE_CC) $(GUEST_EX_CFLAGS) -c -o $@ $<
+
+$(GUEST_ELFS): $(BUILD)/guests/%.elf: $(GUEST_EX_OBJDIR)/%.o $(SDK_STAMP)
+	@mkdir -p $(@D)
+	$(SDK_MOTE_CC) $(GUEST_LDFLAGS_$*) -o $@ $(filter %.o,$^) \
+		$(GUEST_LIBS_$*)
 
 # Guests built from more than one source file: their extra objects.
 $(BUILD)/guests/compute.elf: $(GUEST_EX_OBJDIR)/compute_kernel.o
 $(BUILD)/guests/secret.elf: $(GUEST_EX_OBJDIR)/secret_entry.o
 
 # Per-guest link flags. secret enters at its own stub, which records the
-# registers it inherited before _start runs.
+# registers it inherited before _start runs. hostile's `syscall` mode
+# executes one on purpose, in that one function.
 GUEST_LDFLAGS_secret := -Wl,-e,secret_entry
+GUEST_LDFLAGS_hostile := --allow-syscall-in=hostile_raw_syscall
+# Debian's static libraries (built against glibc; glibc_compat.c in
+# libmote.a covers the fortify calls they make).
+GUEST_LIBS_lua := $(DEB_LIB)/liblua5.4.a
+GUEST_LIBS_gzip := $(DEB_LIB)/libz.a
+# Their headers, without the rest of /usr/include (glibc's): Lua's have a
+# directory of their own; zlib's and Lua's multiarch header are linked
+# into one.
+GUEST_DEB_INC := $(BUILD)/guest_abi/deb-include
+$(GUEST_EX_OBJDIR)/lua.o: GUEST_EX_CFLAGS += -I/usr/include/lua5.4 \
+	-I$(GUEST_DEB_INC)
+$(GUEST_EX_OBJDIR)/gzip.o: GUEST_EX_CFLAGS += -I$(GUEST_DEB_INC)
+$(GUEST_EX_OBJDIR)/lua.o $(GUEST_EX_OBJDIR)/gzip.o: $(GUEST_DEB_INC)/.stamp
+$(GUEST_DEB_INC)/.stamp:
+	@mkdir -p $(@D)
+	ln -sf /usr/include/zlib.h /usr/include/zconf.h \
+		/usr/include/x86_64-linux-gnu/lua5.4-deb-multiarch.h $(@D)/
+	@touch $@
 
--include $(GUEST_RT_OBJS:.o=.d) \
+# catbench natively too (plain musl-gcc), for the stdio throughput
+# comparison: the same source as build/guests/catbench.elf.
+CATBENCH_NATIVE := $(BUILD)/guests/catbench-native
+guests: $(CATBENCH_NATIVE)
+$(CATBENCH_NATIVE): $(GUEST_EX_DIR)/catbench.c
+	@mkdir -p $(@D)
+	musl-gcc -static -O2 -Wall -Wextra -Werror -o $@ $<
+
+-include $(GUEST_RT_OBJS:.o=.d) $(GUEST_PF_OBJS:.o=.d) \
 	$(patsubst $(GUEST_EX_DIR)/%,$(GUEST_EX_OBJDIR)/%.d,\
 		$(basename $(wildcard $(GUEST_EX_DIR)/*.c $(GUEST_EX_DIR)/*.S)))

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
 #include "mote.h"
 #include "mote_virtio.h"
 
@@ -55,7 +54,7 @@ void mote_virtio_write32(const struct mote_virtio *d, unsigned off, uint32_t v)
 
 unsigned mote_virtio_count(void)
 {
-	uint32_t n = __mote_boot->ndevices;
+	uint32_t n = mote_boot_info()->ndevices;
 
 	/* The table holds at most MOTE_MAX_DEVICES entries; never index
 	 * past it on a count the monitor got wrong. */
@@ -65,7 +64,8 @@ unsigned mote_virtio_count(void)
 const struct mote_device *mote_virtio_device(unsigned i)
 {
 	const struct mote_device *t =
-		(const struct mote_device *)(uintptr_t)__mote_boot->devices;
+		(const struct mote_device *)(uintptr_t)mote_boot_info()
+			->devices;
 
 	if (i >= mote_virtio_count() || t == NULL)
 		return NULL;

@@ -1,5 +1,7 @@
 /*
- * The heap: boundary-tag chunks over [heap_start, heap_end) from the boot
+ * The heap, in place of musl's malloc objects (mallocng's and the lite
+ * bump allocator, plus calloc, aligned_alloc, posix_memalign, memalign,
+ * malloc_usable_size, donate and replaced): boundary-tag chunks over [heap_start, heap_end) from the boot
  * info, segregated free lists with coalescing, and an untouched "top" that
  * is carved on demand so guest pages are only touched when first used.
  */
@@ -8,8 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
-#include "mote.h"
+#include "platform.h"
+
+/* The allocator calls itself by its internal names: the compiler knows
+ * what malloc and free mean and would flag the header arithmetic. */
+void *__libc_malloc(size_t n);
+void __libc_free(void *p);
+void *__libc_calloc(size_t nmemb, size_t size);
+void *__libc_realloc(void *p, size_t n);
 
 /*
  * A chunk starts 16-byte aligned; its payload starts 16 bytes in. The
@@ -190,7 +198,7 @@ static size_t request_size(size_t n)
 	return size < MIN_CHUNK ? MIN_CHUNK : size;
 }
 
-void *malloc(size_t n)
+void *__libc_malloc(size_t n)
 {
 	if (heap_ready <= 0 && (heap_ready < 0 || heap_init() < 0))
 		goto nomem;
@@ -210,6 +218,9 @@ nomem:
 	errno = ENOMEM;
 	return NULL;
 }
+
+void *malloc(size_t n) __attribute__((alias("__libc_malloc")));
+void *__libc_malloc_impl(size_t n) __attribute__((alias("__libc_malloc")));
 
 /* Coalesces free chunk c (not yet in a bin) with free neighbours and files
  * it, or folds it into top. c's PREV_INUSE bit is meaningful on entry. */
@@ -266,21 +277,21 @@ static struct chunk *checked_chunk(void *p)
 	    chunk_size(c) < MIN_CHUNK ||
 	    chunk_size(c) > (size_t)((char *)top - (char *)c) ||
 	    !chunk_in_use(c)) {
-		static const char msg[] = "free(): invalid pointer\n";
-
-		mote_console_write(msg, sizeof(msg) - 1);
+		__mote_complain("free(): invalid pointer\n");
 		abort();
 	}
 	return c;
 }
 
-void free(void *p)
+void __libc_free(void *p)
 {
 	if (p)
 		release(checked_chunk(p));
 }
 
-void *calloc(size_t nmemb, size_t size)
+void free(void *p) __attribute__((alias("__libc_free")));
+
+void *__libc_calloc(size_t nmemb, size_t size)
 {
 	size_t n;
 
@@ -289,7 +300,7 @@ void *calloc(size_t nmemb, size_t size)
 		return NULL;
 	}
 	char *before = clean_from;
-	char *p = malloc(n);
+	char *p = __libc_malloc(n);
 
 	/* Memory above the old high-water mark is still the monitor's zero
 	 * fill: clearing it would only touch pages for nothing. */
@@ -301,10 +312,13 @@ void *calloc(size_t nmemb, size_t size)
 	return p;
 }
 
-void *realloc(void *p, size_t n)
+void *calloc(size_t nmemb, size_t size)
+	__attribute__((alias("__libc_calloc")));
+
+void *__libc_realloc(void *p, size_t n)
 {
 	if (!p)
-		return malloc(n);
+		return __libc_malloc(n);
 	if (n > MAX_REQUEST) {
 		errno = ENOMEM;
 		return NULL;
@@ -332,19 +346,21 @@ void *realloc(void *p, size_t n)
 		trim(c, size);
 		return p;
 	}
-	void *q = malloc(n);
+	void *q = __libc_malloc(n);
 
 	if (q) {
 		memcpy(q, p, have - 8);
-		free(p);
+		__libc_free(p);
 	}
 	return q;
 }
 
+void *realloc(void *p, size_t n) __attribute__((alias("__libc_realloc")));
+
 void *aligned_alloc(size_t align, size_t n)
 {
 	if (align <= HDR)
-		return malloc(n);
+		return __libc_malloc(n);
 	if ((align & (align - 1)) != 0 || align > MAX_REQUEST ||
 	    n > MAX_REQUEST) {
 		errno = EINVAL;
@@ -352,7 +368,7 @@ void *aligned_alloc(size_t align, size_t n)
 	}
 	/* Over-allocate, then free the misaligned lead-in as its own chunk
 	 * (which needs at least MIN_CHUNK bytes) and any excess tail. */
-	char *p = malloc(n + align + MIN_CHUNK);
+	char *p = __libc_malloc(n + align + MIN_CHUNK);
 
 	if (!p)
 		return NULL;
@@ -391,3 +407,31 @@ int posix_memalign(void **out, size_t align, size_t n)
 	*out = p;
 	return 0;
 }
+
+void *memalign(size_t align, size_t n)
+{
+	return aligned_alloc(align, n);
+}
+
+size_t malloc_usable_size(void *p)
+{
+	return p ? chunk_size(checked_chunk(p)) - 8 : 0;
+}
+
+/* musl-internal names that its other objects use or that the replaced
+ * objects defined: nothing is donated, malloc is never "replaced", and
+ * calloc here already knows which memory is still zero. */
+void __malloc_donate(char *start, char *end)
+{
+	(void)start, (void)end;
+}
+
+int __malloc_allzerop(void *p)
+{
+	(void)p;
+	return 0;
+}
+
+int __malloc_replaced, __aligned_alloc_replaced;
+static volatile int bump_lock;
+volatile int *const __bump_lockptr = &bump_lock;
