@@ -138,3 +138,50 @@ $(CATBENCH_NATIVE): $(GUEST_EX_DIR)/catbench.c
 -include $(GUEST_RT_OBJS:.o=.d) $(GUEST_PF_OBJS:.o=.d) \
 	$(patsubst $(GUEST_EX_DIR)/%,$(GUEST_EX_OBJDIR)/%.d,\
 		$(basename $(wildcard $(GUEST_EX_DIR)/*.c $(GUEST_EX_DIR)/*.S)))
+
+# ---- `make guest-rt-check`: the runtime's checks that need no KVM ----
+# compat_test: glibc_compat.c natively against musl; offsets_test: the
+# musl layouts in platform/musl_private.h against the real musl; libc-reach:
+# every function of musl's libc.a linked (no --gc-sections) through
+# mote-cc, whose check must find no system call left; and every guest
+# carries the ABI note.
+GUEST_RT_TEST_DIR := $(BUILD)/tests/guest_rt
+GUEST_RT_NATIVE_CFLAGS := -static -O1 -Wall -Wextra -Werror -fno-builtin \
+	-Itests/guest_rt
+
+$(GUEST_RT_TEST_DIR)/compat_test: tests/guest_rt/compat_test.c \
+		tests/guest_rt/check.h $(GUEST_RT_DIR)/glibc_compat.c
+	@mkdir -p $(@D)
+	musl-gcc $(GUEST_RT_NATIVE_CFLAGS) -o $@ $(filter %.c,$^)
+
+$(GUEST_RT_TEST_DIR)/offsets_test: tests/guest_rt/offsets_test.c \
+		tests/guest_rt/check.h $(GUEST_PF_DIR)/musl_private.h
+	@mkdir -p $(@D)
+	musl-gcc $(GUEST_RT_NATIVE_CFLAGS) -D_GNU_SOURCE -I$(GUEST_PF_DIR) \
+		-o $@ $(filter %.c,$^)
+
+$(GUEST_RT_TEST_DIR)/libc-reach.S: $(MUSL_LIB)/libc.a
+	@mkdir -p $(@D)
+	{ printf '\t.section .data.reach, "aw"\n\t.globl reach_table\nreach_table:\n'; \
+	  nm -g --defined-only $< 2>/dev/null | \
+		awk 'NF == 3 && ($$2 == "T" || $$2 == "W") { print $$3 }' | \
+		grep -v '^_start\|^_dl\|^__dl' | sort -u | \
+		sed 's/^/\t.quad /'; \
+	  printf '\t.text\n\t.globl main\nmain:\n\txorl %%eax, %%eax\n\tret\n'; \
+	  printf '\t.section .note.GNU-stack, "", @progbits\n'; } >$@
+
+$(GUEST_RT_TEST_DIR)/libc-reach.elf: $(GUEST_RT_TEST_DIR)/libc-reach.S \
+		$(SDK_STAMP)
+	$(SDK_MOTE_CC) -Wl,-u,reach_table -Wl,--no-gc-sections -o $@ $<
+
+.PHONY: guest-rt-check
+guest-rt-check: $(GUEST_RT_TEST_DIR)/compat_test \
+		$(GUEST_RT_TEST_DIR)/offsets_test \
+		$(GUEST_RT_TEST_DIR)/libc-reach.elf $(GUEST_ELFS)
+	$(GUEST_RT_TEST_DIR)/compat_test </dev/null
+	$(GUEST_RT_TEST_DIR)/offsets_test </dev/null
+	@echo "libc-reach: every libc.a function linked, no system call"
+	@for g in $(GUEST_ELFS) $(GUEST_RT_TEST_DIR)/libc-reach.elf; do \
+		readelf -nW $$g | grep -q 'mote .*0x00000004' || \
+			{ echo "$$g: no mote ABI note" >&2; exit 1; }; \
+	done; echo "every guest has the mote ABI note"
