@@ -5,7 +5,8 @@ BUILD ?= build
 CC ?= gcc
 PKGS := liburing-dev libseccomp-dev libcriterion-dev pkg-config gcc make fio \
 	gnuplot-nox iputils-ping iproute2 clang
-CFLAGS_COMMON := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE \
+CFLAGS_COMMON := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wmissing-prototypes \
+	-D_GNU_SOURCE \
 	-I. -Imonitor
 SAN ?=
 ifeq ($(SAN),1)

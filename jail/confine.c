@@ -9,18 +9,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../monitor/test_seams.h"
 #include "../monitor/thread_hook.h"
 
 static bool jailed;
 
-#ifdef MOTE_TEST_SEAMS
-/*
- * Defined by the test-only monitor (tests/jail_escape.c), built from
- * objects of their own: true there to probe the namespace layer without
- * seccomp. mote itself has no such switch.
- */
-extern bool mote_test_no_seccomp;
-#else
+#ifndef MOTE_TEST_SEAMS
+/* Only the test-only monitor can leave seccomp out (test_seams.h). */
 static const bool mote_test_no_seccomp = false;
 #endif
 

@@ -11,6 +11,7 @@
 #include <sys/random.h>
 
 #include "../guest_abi/mote_abi.h"
+#include "test_seams.h"
 #include "timeutil.h"
 #include "virtio_mmio.h"
 #include "vm_internal.h"
@@ -38,8 +39,11 @@ static void vcrash(struct mote_vm *vm, struct mote_result *res, uint64_t rip,
 	(void)vm;
 }
 
-void exits_crash(struct mote_vm *vm, struct mote_result *res, const char *fmt,
-		 ...)
+static void exits_crash(struct mote_vm *vm, struct mote_result *res,
+			const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void exits_crash(struct mote_vm *vm, struct mote_result *res,
+			const char *fmt, ...)
 {
 	va_list ap;
 
@@ -314,12 +318,6 @@ static void hc_entropy(struct mote_vm *vm, struct mote_result *res,
 		   (uint64_t)(n == (ssize_t)a.len ? (int64_t)a.len : -EIO));
 	*next = EXIT_RESUME;
 }
-
-#ifdef MOTE_TEST_SEAMS
-/* Defined by the test-only monitor (tests/jail_escape.c), which tries
- * escapes from a jailed vCPU thread while a guest runs; never in mote. */
-void mote_test_console_hook(void);
-#endif
 
 /* The guest blocks until its deadline (guest monotonic ns) or an event. */
 static void hc_wait(struct mote_vm *vm, struct mote_result *res, uint64_t gpa,

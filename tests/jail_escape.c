@@ -17,6 +17,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../monitor/test_seams.h"
+
 /* Read before the jail clears the environment. */
 static char what[32];
 static long target_pid;

@@ -16,6 +16,7 @@ $(TEST_OBJS): CFLAGS += -DPLAIN_BUILD=\"$(PLAIN_BUILD)\"
 # The test seams (a console hook, a switch that leaves seccomp out) exist
 # only in these objects, compiled again with MOTE_TEST_SEAMS; mote has none.
 SEAM_OBJS := $(BUILD)/seams/monitor/exits.o $(BUILD)/seams/jail/confine.o
+$(BUILD)/tests/jail_escape.o: CFLAGS += -DMOTE_TEST_SEAMS
 $(BUILD)/seams/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -DMOTE_TEST_SEAMS -MMD -MP -c $< -o $@
