@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
+
+#include <cpuid.h>
 
 #include "mote.h"
 
@@ -15,11 +18,21 @@
 struct captured {
 	unsigned char fx[512]; /* fxsave64 image */
 	uint64_t gpr[14];      /* in gpr_names order */
+	uint64_t fs_base;      /* rdfsbase, else the TCB's self pointer */
+	uint64_t gs_base;      /* rdgsbase, with CAP_HAVE_FSGS */
+	uint64_t flags;        /* CAP_HAVE_* */
+	uint64_t pad;
+	unsigned char ymm_hi[16][16]; /* with CAP_HAVE_YMM */
 } __attribute__((aligned(16)));
+#define CAP_HAVE_FSGS 1u
+#define CAP_HAVE_YMM 2u
 extern struct captured secret_captured;
-_Static_assert(sizeof(struct captured) == 512 + 14 * 8, "secret_entry.S");
+_Static_assert(offsetof(struct captured, fs_base) == 512 + 14 * 8 &&
+		       offsetof(struct captured, ymm_hi) == 512 + 14 * 8 + 32 &&
+		       sizeof(struct captured) == 512 + 14 * 8 + 32 + 256,
+	       "secret_entry.S");
 _Noreturn void secret_exit(uint64_t secret, const struct mote_hc_exit *hc,
-			   uint64_t doorbell);
+			   uint64_t doorbell, uint64_t flags);
 
 static const char *const gpr_names[] = {
 	"rax", "rbx", "rcx", "rdx", "rsi", "rbp", "r8",
@@ -95,6 +108,27 @@ static int parse_masked(const char *s, uint64_t *out)
 	return 0;
 }
 
+/* What plant may touch beyond SSE: the ymm upper halves when AVX is
+ * usable (CPUID and XCR0 say so), GS base when AT_HWCAP2 bit 1 says
+ * wrgsbase is. */
+static uint64_t plant_flags(void)
+{
+	unsigned a, b, c, d;
+	uint64_t flags = 0;
+
+	if (__get_cpuid(1, &a, &b, &c, &d) && (c & bit_OSXSAVE) &&
+	    (c & bit_AVX)) {
+		uint32_t lo, hi;
+
+		__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+		if ((lo & 6) == 6)
+			flags |= CAP_HAVE_YMM;
+	}
+	if (getauxval(AT_HWCAP2) & 2)
+		flags |= CAP_HAVE_FSGS;
+	return flags;
+}
+
 /* ---- plant ---- */
 
 /* A 64 KiB array in a frame of its own, reaching about 64 KiB below the
@@ -148,7 +182,7 @@ static _Noreturn void plant(uint64_t secret, int status)
 	plant_memory(secret);
 	printf("planted\n");
 	fflush(NULL);
-	secret_exit(secret, &hc, MOTE_HC_GPA + 8 * MOTE_HC_EXIT);
+	secret_exit(secret, &hc, MOTE_HC_GPA + 8 * MOTE_HC_EXIT, plant_flags());
 }
 
 /* ---- check ---- */
@@ -226,6 +260,31 @@ static void check_registers(uint64_t masked)
 			printf("LEAK: xmm%u\n", (off - 160) / 16);
 		else
 			printf("LEAK: fxsave area +%u\n", off);
+		leaks++;
+	}
+
+	/* ymm upper halves, when AVX was usable at entry. */
+	for (unsigned i = 0; (c->flags & CAP_HAVE_YMM) && i < 16; i++) {
+		uint64_t lo, hi;
+
+		memcpy(&lo, c->ymm_hi[i], 8);
+		memcpy(&hi, c->ymm_hi[i] + 8, 8);
+		if (matches(lo, masked) || matches(hi, masked)) {
+			printf("LEAK: ymm%u upper half\n", i);
+			leaks++;
+		}
+	}
+	/* FS base is the boot info's thread pointer; GS base is 0. */
+	if (c->fs_base != mote_boot_info()->tp) {
+		printf("LEAK: FS base %#lx at entry, not tp %#lx\n",
+		       (unsigned long)c->fs_base,
+		       (unsigned long)mote_boot_info()->tp);
+		leaks++;
+	}
+	if ((c->flags & CAP_HAVE_FSGS) && c->gs_base != 0) {
+		printf("LEAK: GS base %s at entry\n",
+		       matches(c->gs_base, masked) ? "holds the secret"
+						   : "not 0");
 		leaks++;
 	}
 
