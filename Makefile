@@ -4,7 +4,7 @@
 BUILD ?= build
 CC ?= gcc
 PKGS := liburing-dev libseccomp-dev libcriterion-dev pkg-config gcc make fio \
-	gnuplot-nox iputils-ping iproute2 clang
+	gnuplot-nox iputils-ping iproute2 clang libclang-rt-14-dev
 CFLAGS_COMMON := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wmissing-prototypes \
 	-D_GNU_SOURCE \
 	-I. -Imonitor
@@ -91,11 +91,13 @@ demo: deps
 	bash guest_abi/examples/demo.sh $(BUILD)
 
 # The whole tree built with clang, which must be as warning-free as gcc;
-# then every test, twice: a plain build, then AddressSanitizer + UBSan.
+# then every test, twice: a plain build, then AddressSanitizer + UBSan;
+# then each fuzz target for a bounded time.
 check: deps
 	$(MAKE) check-clang
 	$(MAKE) test-unit
 	$(MAKE) test-asan
+	$(MAKE) fuzz-check
 
 check-clang:
 	$(MAKE) CC=clang GUEST_CC=clang BUILD=build-clang all \

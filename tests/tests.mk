@@ -73,24 +73,48 @@ test-unit: $(MOTE) guests $(TEST_BIN) $(JAILTEST)
 	fi; \
 	exit $$rc
 
-# `make fuzz`: libFuzzer on the virtqueue walker and virtio-blk request
-# parsing (tests/fuzz_virtqueue.c), FUZZ_TIME seconds; not part of check.
-# Needs clang with its runtime (clang, libclang-rt-*-dev).
+# Fuzzing: libFuzzer targets for each parser of hostile input, in
+# tests/fuzz/: the virtqueue walker and virtio-blk request parsing
+# (virtqueue.c) and the ELF loader (image.c). `make fuzz-check` (part of
+# `make check`) runs each for FUZZ_CHECK_TIME seconds from a fixed seed
+# on a copy of its seed corpus (tests/fuzz/corpus/NAME) and fails on any
+# crash or sanitizer report; `make fuzz` runs them longer (FUZZ_TIME).
+# Needs clang with its runtime (clang, libclang-rt-14-dev).
 FUZZ_CC ?= clang
-FUZZ_TIME ?= 30
+FUZZ_TIME ?= 60
+FUZZ_CHECK_TIME ?= 20
 FUZZ_DIR := $(BUILD)/fuzz
-FUZZ_VQ := $(FUZZ_DIR)/fuzz_virtqueue
-FUZZ_VQ_SRCS := tests/fuzz_virtqueue.c monitor/virtqueue.c \
+FUZZ_FLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -D_GNU_SOURCE \
+	-I. -Imonitor -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=undefined
+FUZZ_TARGETS := virtqueue image
+FUZZ_SRCS_virtqueue := tests/fuzz/virtqueue.c monitor/virtqueue.c \
 	monitor/guest_mem.c blk/request.c
+FUZZ_SRCS_image := tests/fuzz/image.c monitor/image.c monitor/layout.c \
+	monitor/err.c
 
-$(FUZZ_VQ): $(FUZZ_VQ_SRCS) $(wildcard monitor/*.h blk/*.h)
+$(FUZZ_DIR)/fuzz-%: $(wildcard monitor/*.h blk/*.h guest_abi/*.h) \
+		$(wildcard tests/fuzz/*.c monitor/*.c blk/*.c)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) -std=gnu11 -g -O1 -Wall -Wextra -Werror -D_GNU_SOURCE \
-		-I. -Imonitor -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=undefined $(FUZZ_VQ_SRCS) -o $@
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(FUZZ_SRCS_$*) -o $@
 
-.PHONY: fuzz
-fuzz: $(FUZZ_VQ)
-	@mkdir -p $(FUZZ_DIR)/corpus-virtqueue
-	$(FUZZ_VQ) -max_total_time=$(FUZZ_TIME) -max_len=8192 \
-		-print_final_stats=1 $(FUZZ_DIR)/corpus-virtqueue
+# One target's run: a fresh copy of its seeds, a fixed seed, bounded time.
+define fuzz_run
+	rm -rf $(FUZZ_DIR)/corpus-$(1) && mkdir -p $(FUZZ_DIR)/corpus-$(1) && \
+	cp tests/fuzz/corpus/$(1)/* $(FUZZ_DIR)/corpus-$(1)/ && \
+	$(FUZZ_DIR)/fuzz-$(1) -seed=1 -max_total_time=$(2) -max_len=16384 \
+		-print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/crash-$(1)- \
+		$(FUZZ_DIR)/corpus-$(1) >$(FUZZ_DIR)/fuzz-$(1).log 2>&1 || \
+	{ tail -40 $(FUZZ_DIR)/fuzz-$(1).log; \
+	  echo "fuzz-check: $(1) failed (log: $(FUZZ_DIR)/fuzz-$(1).log)" >&2; \
+	  exit 1; }; \
+	grep -h "stat::number_of_executed_units" $(FUZZ_DIR)/fuzz-$(1).log | \
+		sed 's/^/fuzz $(1): /'
+endef
+
+.PHONY: fuzz fuzz-check
+fuzz-check: $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz-%)
+	@$(foreach t,$(FUZZ_TARGETS),$(call fuzz_run,$(t),$(FUZZ_CHECK_TIME)) &&) true
+
+fuzz: $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz-%)
+	@$(foreach t,$(FUZZ_TARGETS),$(call fuzz_run,$(t),$(FUZZ_TIME)) &&) true

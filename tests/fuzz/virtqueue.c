@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "../blk/request.h"
+#include "../../blk/request.h"
 #include "guest_mem.h"
 #include "virtqueue.h"
 

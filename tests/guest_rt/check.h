@@ -9,14 +9,14 @@
 
 static int check_passed, check_failed;
 
-#define CHECK(name, cond)                                                     \
-	do {                                                                  \
-		int ok_ = !!(cond);                                           \
-		printf("%s: %s\n", ok_ ? "ok" : "FAIL", (name));              \
-		if (ok_)                                                      \
-			check_passed++;                                       \
-		else                                                          \
-			check_failed++;                                       \
+#define CHECK(name, cond)                                                      \
+	do {                                                                   \
+		int ok_ = !!(cond);                                            \
+		printf("%s: %s\n", ok_ ? "ok" : "FAIL", (name));               \
+		if (ok_)                                                       \
+			check_passed++;                                        \
+		else                                                           \
+			check_failed++;                                        \
 	} while (0)
 
 static int check_summary(void)

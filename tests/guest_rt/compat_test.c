@@ -126,8 +126,8 @@ int main(void)
 			      9 &&
 		      strcmp(buf, "42-ab") == 0);
 	CHECK("__vsnprintf_chk formats like vsnprintf",
-	      call_vsnprintf_chk(buf, sizeof(buf), "%05.1f|%x", 3.14159,
-				 255) == 8 &&
+	      call_vsnprintf_chk(buf, sizeof(buf), "%05.1f|%x", 3.14159, 255) ==
+			      8 &&
 		      strcmp(buf, "003.1|ff") == 0);
 	CHECK("__sprintf_chk formats like sprintf",
 	      __sprintf_chk(buf, 1, sizeof(buf), "%s=%u", "n", 7u) == 3 &&
@@ -136,9 +136,9 @@ int main(void)
 	      __fprintf_chk(stdout, 1, "fprintf %s\n", "line") == 13);
 	CHECK("__printf_chk writes like printf",
 	      __printf_chk(1, "printf %d\n", 5) == 9);
-	CHECK("__memcpy_chk copies", __memcpy_chk(buf, "abc", 4, sizeof(buf)) ==
-						  buf &&
-					     strcmp(buf, "abc") == 0);
+	CHECK("__memcpy_chk copies",
+	      __memcpy_chk(buf, "abc", 4, sizeof(buf)) == buf &&
+		      strcmp(buf, "abc") == 0);
 	strcpy(buf, "abcdef");
 	CHECK("__memmove_chk moves overlapping bytes",
 	      __memmove_chk(buf + 1, buf, 5, sizeof(buf) - 1) == buf + 1 &&
@@ -146,9 +146,9 @@ int main(void)
 	CHECK("__memset_chk sets",
 	      __memset_chk(buf, 'z', 3, sizeof(buf)) == buf &&
 		      memcmp(buf, "zzz", 3) == 0);
-	CHECK("__strcpy_chk copies", __strcpy_chk(buf, "hello", sizeof(buf)) ==
-						  buf &&
-					     strcmp(buf, "hello") == 0);
+	CHECK("__strcpy_chk copies",
+	      __strcpy_chk(buf, "hello", sizeof(buf)) == buf &&
+		      strcmp(buf, "hello") == 0);
 	CHECK("__stpcpy_chk returns the end",
 	      __stpcpy_chk(buf, "hi", sizeof(buf)) == buf + 2 &&
 		      strcmp(buf, "hi") == 0);

@@ -48,10 +48,9 @@ int main(void)
 	CHECK("pthread canary at 0x28 is %fs:0x28", self->canary == canary);
 	CHECK("pthread canary's second byte is zero",
 	      ((canary >> 8) & 0xff) == 0);
-	CHECK("pthread errno_val is errno", (void *)&self->errno_val ==
-						     (void *)__errno_location());
-	CHECK("pthread tid is gettid()",
-	      self->tid == (int)syscall(SYS_gettid));
+	CHECK("pthread errno_val is errno",
+	      (void *)&self->errno_val == (void *)__errno_location());
+	CHECK("pthread tid is gettid()", self->tid == (int)syscall(SYS_gettid));
 	CHECK("pthread prev/next of the only thread are itself",
 	      self->prev == self && self->next == self);
 	CHECK("pthread robust_list.head points at itself",
@@ -65,8 +64,7 @@ int main(void)
 	CHECK("pthread locale follows uselocale()", self->locale == (void *)c);
 	uselocale(old);
 	CHECK("pthread dtv[0] is the module count, dtv[1] its TLS block",
-	      self->dtv[0] == 1 &&
-		      self->dtv[1] <= (uintptr_t)&tls_var &&
+	      self->dtv[0] == 1 && self->dtv[1] <= (uintptr_t)&tls_var &&
 		      (uintptr_t)&tls_var < (uintptr_t)self);
 
 	/* struct __libc */
@@ -117,6 +115,7 @@ int main(void)
 	CHECK("FILE rpos/rend hold pushed-back input",
 	      in->rend - in->rpos == 1 && *in->rpos == 'x');
 	getc(stdin);
-	CHECK("FILE F_ERR is ferror", (clearerr(stdin), !(in->flags & MUSL_F_ERR)));
+	CHECK("FILE F_ERR is ferror",
+	      (clearerr(stdin), !(in->flags & MUSL_F_ERR)));
 	return check_summary();
 }
