@@ -33,7 +33,8 @@ static int pump(z_stream *zs, int decompress)
 			zs->avail_out = CHUNK;
 			zs->next_out = out;
 			ret = decompress ? inflate(zs, Z_NO_FLUSH)
-					 : deflate(zs, eof ? Z_FINISH : Z_NO_FLUSH);
+					 : deflate(zs,
+						   eof ? Z_FINISH : Z_NO_FLUSH);
 			if (ret == Z_STREAM_ERROR || ret == Z_DATA_ERROR ||
 			    ret == Z_NEED_DICT || ret == Z_MEM_ERROR) {
 				fprintf(stderr, "gzip: %s\n",

@@ -15,7 +15,7 @@ static struct mote_hc_io valid_write(void)
 {
 	static const char msg[] = "hostile: this should not print\n";
 
-	return (struct mote_hc_io){ 1, (uintptr_t)msg, sizeof(msg) - 1, 0 };
+	return (struct mote_hc_io){1, (uintptr_t)msg, sizeof(msg) - 1, 0};
 }
 
 static void *doorbell(unsigned nr)
@@ -66,7 +66,8 @@ static void run(const char *mode)
 		mote_hypercall(MOTE_HC_WRITE, (void *)(uintptr_t)mem_size);
 	} else if (strcmp(mode, "argstraddle") == 0) {
 		/* Starts in memory (8-aligned) but ends past it. */
-		mote_hypercall(MOTE_HC_WRITE, (void *)(uintptr_t)(mem_size - 8));
+		mote_hypercall(MOTE_HC_WRITE,
+			       (void *)(uintptr_t)(mem_size - 8));
 	} else if (strcmp(mode, "unknown") == 0) {
 		mote_hypercall(MOTE_HC_COUNT + 5, &hc[0]);
 	} else if (strcmp(mode, "nullarg") == 0) {
@@ -102,7 +103,7 @@ static void run(const char *mode)
 		mote_hypercall(MOTE_HC_EXIT, (void *)(uintptr_t)MOTE_PT_GPA);
 	} else if (strcmp(mode, "sse-doorbell") == 0) {
 		/* A 16-byte store of a valid argument address (and zeros). */
-		uint64_t v[2] = { (uintptr_t)&hc[0], 0 };
+		uint64_t v[2] = {(uintptr_t)&hc[0], 0};
 
 		__asm__ volatile("movdqu (%0), %%xmm0\n\tmovdqu %%xmm0, (%1)"
 				 :
@@ -118,15 +119,30 @@ static void run(const char *mode)
 		/* Version 1's CONSOLE number: not a hypercall any more. */
 		mote_hypercall(MOTE_HC_RETIRED0, &hc[0]);
 	} else if (strcmp(mode, "syscall") == 0) {
-		printf("hostile: syscall returned %ld\n", hostile_raw_syscall());
+		printf("hostile: syscall returned %ld\n",
+		       hostile_raw_syscall());
 	}
 }
 
 static const char *const modes[] = {
-	"badptr", "overflow", "hugelen", "unaligned", "argoutside",
-	"argstraddle", "unknown", "nullarg", "fault", "wrongsize", "load",
-	"write-pagetables", "write-guard", "exit-pagetables", "sse-doorbell",
-	"read-readonly", "retired-console", "syscall",
+	"badptr",
+	"overflow",
+	"hugelen",
+	"unaligned",
+	"argoutside",
+	"argstraddle",
+	"unknown",
+	"nullarg",
+	"fault",
+	"wrongsize",
+	"load",
+	"write-pagetables",
+	"write-guard",
+	"exit-pagetables",
+	"sse-doorbell",
+	"read-readonly",
+	"retired-console",
+	"syscall",
 };
 #define NMODES (sizeof(modes) / sizeof(modes[0]))
 

@@ -47,7 +47,8 @@ static int fail(lua_State *L)
 {
 	const char *msg = lua_tostring(L, -1);
 
-	fprintf(stderr, "lua: %s\n", msg ? msg : "(error object is not a string)");
+	fprintf(stderr, "lua: %s\n",
+		msg ? msg : "(error object is not a string)");
 	lua_close(L);
 	return 1;
 }

@@ -20,12 +20,12 @@ struct captured {
 	uint64_t gpr[14];      /* in gpr_names order */
 	uint64_t fs_base;      /* rdfsbase, else the TCB's self pointer */
 	uint64_t gs_base;      /* rdgsbase, with CAP_HAVE_FSGS */
-	uint64_t flags;        /* CAP_HAVE_* */
+	uint64_t flags;	       /* CAP_HAVE_* */
 	uint64_t pad;
 	unsigned char ymm_hi[16][16]; /* with CAP_HAVE_YMM */
 } __attribute__((aligned(16)));
 #define CAP_HAVE_FSGS 1u
-#define CAP_HAVE_YMM 2u
+#define CAP_HAVE_YMM  2u
 extern struct captured secret_captured;
 _Static_assert(offsetof(struct captured, fs_base) == 512 + 14 * 8 &&
 		       offsetof(struct captured, ymm_hi) == 512 + 14 * 8 + 32 &&
@@ -202,7 +202,7 @@ struct hits {
 static __attribute__((noinline)) struct hits scan(uintptr_t lo, uintptr_t hi,
 						  uint64_t masked)
 {
-	struct hits h = { 0, 0 };
+	struct hits h = {0, 0};
 
 	lo = (lo + 7) & ~(uintptr_t)7;
 	for (uintptr_t a = lo; a + 8 <= hi; a += 8) {

@@ -20,8 +20,7 @@ int __snprintf_chk(char *s, size_t maxlen, int flag, size_t slen,
 int __vsnprintf_chk(char *s, size_t maxlen, int flag, size_t slen,
 		    const char *fmt, va_list ap);
 int __sprintf_chk(char *s, int flag, size_t slen, const char *fmt, ...);
-int __vsprintf_chk(char *s, int flag, size_t slen, const char *fmt,
-		   va_list ap);
+int __vsprintf_chk(char *s, int flag, size_t slen, const char *fmt, va_list ap);
 int __fprintf_chk(FILE *f, int flag, const char *fmt, ...);
 int __vfprintf_chk(FILE *f, int flag, const char *fmt, va_list ap);
 int __printf_chk(int flag, const char *fmt, ...);
@@ -66,8 +65,7 @@ int __snprintf_chk(char *s, size_t maxlen, int flag, size_t slen,
 	return r;
 }
 
-int __vsprintf_chk(char *s, int flag, size_t slen, const char *fmt,
-		   va_list ap)
+int __vsprintf_chk(char *s, int flag, size_t slen, const char *fmt, va_list ap)
 {
 	(void)flag;
 	if (slen == 0)

@@ -91,6 +91,6 @@ int clock_getres(clockid_t id, struct timespec *res)
 	if (__clock_gettime(id, &ts) < 0)
 		return -1;
 	if (res)
-		*res = (struct timespec){ .tv_sec = 0, .tv_nsec = 1 };
+		*res = (struct timespec){.tv_sec = 0, .tv_nsec = 1};
 	return 0;
 }

@@ -71,7 +71,7 @@ int ioctl(int fd, int req, ...)
 		struct winsize *ws = va_arg(ap, struct winsize *);
 		va_end(ap);
 		/* The monitor does not pass the terminal's size on. */
-		*ws = (struct winsize){ .ws_row = 24, .ws_col = 80 };
+		*ws = (struct winsize){.ws_row = 24, .ws_col = 80};
 		return 0;
 	}
 	errno = ENOTTY;

@@ -80,15 +80,15 @@ int mote_entropy(void *buf, size_t len)
 
 void mote_ready(void)
 {
-	struct mote_hc_ready hc = { .reserved = 0 };
+	struct mote_hc_ready hc = {.reserved = 0};
 
 	mote_hypercall(MOTE_HC_READY, &hc);
 }
 
 uint64_t mote_snapshot(void)
 {
-	struct mote_hc_snapshot hc = { .reserved = 0,
-				       .result = MOTE_SNAPSHOT_NONE };
+	struct mote_hc_snapshot hc = {.reserved = 0,
+				      .result = MOTE_SNAPSHOT_NONE};
 
 	mote_hypercall(MOTE_HC_SNAPSHOT, &hc);
 	if (hc.result == MOTE_SNAPSHOT_CLONE) {

@@ -1,9 +1,10 @@
 /*
  * The heap, in place of musl's malloc objects (mallocng's and the lite
  * bump allocator, plus calloc, aligned_alloc, posix_memalign, memalign,
- * malloc_usable_size, donate and replaced): boundary-tag chunks over [heap_start, heap_end) from the boot
- * info, segregated free lists with coalescing, and an untouched "top" that
- * is carved on demand so guest pages are only touched when first used.
+ * malloc_usable_size, donate and replaced): boundary-tag chunks over
+ * [heap_start, heap_end) from the boot info, segregated free lists with
+ * coalescing, and an untouched "top" that is carved on demand so guest pages
+ * are only touched when first used.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -31,10 +32,10 @@ struct chunk {
 	struct chunk *next, *prev;
 };
 
-#define PREV_INUSE ((size_t)1)
-#define SIZE_MASK (~(size_t)15)
-#define HDR 16			/* chunk start to payload */
-#define MIN_CHUNK ((size_t)32)	/* room for the list links */
+#define PREV_INUSE  ((size_t)1)
+#define SIZE_MASK   (~(size_t)15)
+#define HDR	    16		      /* chunk start to payload */
+#define MIN_CHUNK   ((size_t)32)      /* room for the list links */
 #define MAX_REQUEST ((size_t)1 << 40) /* far beyond MOTE_MEM_MAX */
 
 /*
@@ -47,9 +48,9 @@ static struct chunk *bins[NBINS];
 static uint64_t binmap[NBINS / 64];
 
 static char *heap_lo, *heap_hi;
-static struct chunk *top;	/* never in a bin; runs to heap_hi */
-static char *clean_from;	/* bytes from here on were never written */
-static int heap_ready;		/* 0: not set up yet, 1: ready, -1: none */
+static struct chunk *top; /* never in a bin; runs to heap_hi */
+static char *clean_from;  /* bytes from here on were never written */
+static int heap_ready;	  /* 0: not set up yet, 1: ready, -1: none */
 
 static size_t chunk_size(const struct chunk *c)
 {
@@ -273,8 +274,7 @@ static struct chunk *checked_chunk(void *p)
 	struct chunk *c = chunk_at((char *)p - HDR);
 
 	if (heap_ready <= 0 || ((uintptr_t)p & 15) != 0 ||
-	    (char *)c < heap_lo || c >= top ||
-	    chunk_size(c) < MIN_CHUNK ||
+	    (char *)c < heap_lo || c >= top || chunk_size(c) < MIN_CHUNK ||
 	    chunk_size(c) > (size_t)((char *)top - (char *)c) ||
 	    !chunk_in_use(c)) {
 		__mote_complain("free(): invalid pointer\n");
@@ -312,8 +312,7 @@ void *__libc_calloc(size_t nmemb, size_t size)
 	return p;
 }
 
-void *calloc(size_t nmemb, size_t size)
-	__attribute__((alias("__libc_calloc")));
+void *calloc(size_t nmemb, size_t size) __attribute__((alias("__libc_calloc")));
 
 void *__libc_realloc(void *p, size_t n)
 {

@@ -18,13 +18,13 @@
 
 /* struct _IO_FILE (stdio_impl.h): the platform defines stdin, stdout and
  * stderr itself, so the whole layout is needed. */
-#define MUSL_UNGET 8
+#define MUSL_UNGET  8
 #define MUSL_F_PERM 1u
 #define MUSL_F_NORD 4u
 #define MUSL_F_NOWR 8u
-#define MUSL_F_EOF 16u
-#define MUSL_F_ERR 32u
-#define MUSL_F_SVB 64u
+#define MUSL_F_EOF  16u
+#define MUSL_F_ERR  32u
+#define MUSL_F_SVB  64u
 
 struct musl_file {
 	unsigned flags;
@@ -80,8 +80,7 @@ struct musl_libc {
 	} global_locale;
 };
 _Static_assert(offsetof(struct musl_libc, page_size) == 48, "musl __libc");
-_Static_assert(offsetof(struct musl_libc, global_locale) == 56,
-	       "musl __libc");
+_Static_assert(offsetof(struct musl_libc, global_locale) == 56, "musl __libc");
 
 /* struct pthread (pthread_impl.h), x86-64 (TLS below the thread pointer):
  * the fields the platform fills in at start-up. It lives at the thread

@@ -38,7 +38,7 @@ static size_t *find_auxv(char **envp)
 
 void __init_libc(char **envp, char *pn)
 {
-	size_t aux[AUX_CNT] = { 0 };
+	size_t aux[AUX_CNT] = {0};
 	size_t *auxv = find_auxv(envp);
 
 	__environ = envp;

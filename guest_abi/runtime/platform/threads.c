@@ -11,10 +11,10 @@
 #include <pthread.h>
 #include <time.h>
 
-#define M_TYPE(m) ((m)->__u.__i[0])
-#define M_LOCK(m) ((m)->__u.__vi[1])
+#define M_TYPE(m)  ((m)->__u.__i[0])
+#define M_LOCK(m)  ((m)->__u.__vi[1])
 #define M_COUNT(m) ((m)->__u.__i[5])
-#define SELF_TID 1 /* tls.c's tid */
+#define SELF_TID   1 /* tls.c's tid */
 
 int __pthread_once(pthread_once_t *control, void (*init)(void));
 int __pthread_once_full(pthread_once_t *control, void (*init)(void));

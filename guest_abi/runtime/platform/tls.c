@@ -21,8 +21,9 @@ volatile int __thread_list_lock;
 
 static struct musl_tls_module main_tls;
 /* Keeps PT_TLS non-empty (mote.ld), for guests with no TLS of their own. */
-__attribute__((used, section(".tdata.__mote_tls_anchor"))) _Thread_local
-	uint64_t __mote_tls_anchor = 0x6d6f7465; /* "mote" */
+__attribute__((used,
+	       section(".tdata.__mote_tls_anchor"))) _Thread_local uint64_t
+	__mote_tls_anchor = 0x6d6f7465; /* "mote" */
 /* The dynamic thread vector: count, then the one module's block. */
 static uintptr_t main_dtv[2];
 
@@ -70,8 +71,8 @@ void __init_tls(size_t *aux)
 		__libc.tls_cnt = 1;
 	}
 	__libc.tls_align = main_tls.align;
-	__libc.tls_size = sizeof(struct musl_pthread) + main_tls.size +
-			  main_tls.align;
+	__libc.tls_size =
+		sizeof(struct musl_pthread) + main_tls.size + main_tls.align;
 	__libc.can_do_threads = 0;
 	main_dtv[0] = __libc.tls_cnt;
 	main_dtv[1] = (uintptr_t)td - main_tls.offset;
