@@ -206,6 +206,9 @@ int main(int argc, char **argv)
 	size_t i = 0;
 	int idx, r;
 
+	/* Line-buffered, as the runtime's stdout was before ABI 2: this
+	 * guest may be stopped by the monitor mid-way. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	while (i < NMODES && strcmp(mode, modes[i]) != 0)
 		i++;
 	if (i == NMODES) {

@@ -151,6 +151,9 @@ int main(int argc, char **argv)
 	const char *mode = argc > 1 ? argv[1] : "";
 	size_t i = 0;
 
+	/* Line-buffered, as the runtime's stdout was before ABI 2: this
+	 * guest is stopped by the monitor, so exit never flushes its output. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	while (i < NMODES && strcmp(mode, modes[i]) != 0)
 		i++;
 	if (i == NMODES) {

@@ -27,6 +27,9 @@ int main(int argc, char **argv)
 	static uint8_t buf[MOTE_NET_MTU_MAX];
 	int r;
 
+	/* Line-buffered, as the runtime's stdout was before ABI 2: this
+	 * guest serves until stopped; its "up" line is awaited. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc < 2 || argc > 3 ||
 	    mote_inet_parse_cidr(argv[1], &addr, &prefix, 24) < 0 ||
 	    (argc == 3 && !net_parse_u64(argv[2], MAX_SECONDS, &secs)))
