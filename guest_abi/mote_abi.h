@@ -197,9 +197,10 @@ struct mote_boot_info {
 	uint64_t random;     /* guest address of 16 random bytes (AT_RANDOM) */
 	uint64_t reserved[7];
 };
-/* flags: the host end of stdout / stderr is a terminal (line-buffer it). */
+/* flags: the host end of stdout / stderr / stdin is a terminal. */
 #define MOTE_BOOT_STDOUT_TTY 1u
 #define MOTE_BOOT_STDERR_TTY 2u
+#define MOTE_BOOT_STDIN_TTY 4u
 
 /*
  * Auxiliary vector entries the monitor provides (Linux's numbering), so a
@@ -244,13 +245,20 @@ struct mote_device {
 
 /*
  * Entry state: 64-bit mode, CPL3, paging on; %rip = ELF e_entry;
- * %rsp = stack_top, pointing at the System V initial stack (argc, argv
- * pointers, NULL, envp pointers, NULL, auxv pairs, AT_NULL), 16-byte
- * aligned; %rdi = address of mote_boot_info; FS base = tp, with the
- * image's PT_TLS block (initialised data, then zeros) just below tp
- * (x86-64 TLS variant II) and MOTE_TCB_SIZE bytes from tp holding only
- * the self pointer and the canary; GS base 0; RFLAGS = 0x2; other general
- * registers zero.
+ * %rsp = stack_top = mem_size - MOTE_START_MAX, pointing at the System V
+ * initial stack (argc, argv pointers, NULL, envp pointers, NULL, auxv
+ * pairs, AT_NULL) with the strings at the top of memory: the whole start
+ * block lies in [mem_size - MOTE_START_MAX, mem_size), always, and the
+ * guest's stack grows down from below it. %rdi = address of
+ * mote_boot_info. FS base = tp, where (x86-64 TLS variant II, with
+ * align = max(PT_TLS p_align, 64) and the image's end heap_base):
+ *   tp = round_up(heap_base + round_up(p_memsz, p_align), align)
+ * the PT_TLS block (initialised data, then zeros) is [tp -
+ * round_up(p_memsz, p_align), tp), and the MOTE_TCB_SIZE bytes from tp
+ * are zero but for the self pointer (tp) at 0 and the canary at 0x28:
+ * the first 8 AT_RANDOM bytes with byte 1 set to zero. A zero-size or
+ * missing PT_TLS gives an empty block. GS base 0; RFLAGS = 0x2; other
+ * general registers zero.
  *
  * The CPU contract: CPUID is the host's filtered to what the guest may
  * use, and says the same as XCR0 and AT_HWCAP. x87, SSE to SSE4.2, POPCNT,

@@ -127,7 +127,8 @@ ssize_t cli_stdin_read(void *ctx, void *buf, size_t len, uint64_t deadline_ns)
 uint32_t cli_tty_flags(void)
 {
 	return (isatty(STDOUT_FILENO) ? MOTE_BOOT_STDOUT_TTY : 0) |
-	       (isatty(STDERR_FILENO) ? MOTE_BOOT_STDERR_TTY : 0);
+	       (isatty(STDERR_FILENO) ? MOTE_BOOT_STDERR_TTY : 0) |
+	       (isatty(STDIN_FILENO) ? MOTE_BOOT_STDIN_TTY : 0);
 }
 
 static int open_stream(struct stream *s, const char *dir, unsigned n,

@@ -244,9 +244,11 @@ static uint64_t write_start(struct mote_vm *vm, const struct mote_image *img,
 			(unsigned long long)MOTE_START_MAX);
 		return 0;
 	}
-	/* Vectors first in memory, strings above them: compute the vector
-	 * block's place from the total, then fill both. */
-	sp = (top - need) & ~15ull; /* up to 15 bytes past the block: room
+	/* The block has a fixed place, [top - MOTE_START_MAX, top), with
+	 * the vectors at its bottom (the initial %rsp) and the strings at
+	 * its top: the guest's frames always lie below it, so a snapshot
+	 * clone's block, whatever its size, never overwrites them. */
+	sp = top - MOTE_START_MAX; /* up to 15 bytes past the block: room
 				     * the stack has */
 	vec = (uint64_t *)(vm->mem + sp);
 	vec[0] = argc;
