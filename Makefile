@@ -74,8 +74,10 @@ $(BUILD)/jail/filters.c: $(BUILD)/jail/gen_filters
 $(BUILD)/jail/filters.o: $(BUILD)/jail/filters.c jail/filters.h
 	$(CC) $(CFLAGS) -c $< -o $@
 
+# Made anew, so an object whose source is gone does not linger in it.
 $(MONITOR_LIB): $(MONITOR_OBJS)
 	@mkdir -p $(@D)
+	@rm -f $@
 	$(AR) rcs $@ $^
 
 $(MOTE): $(BUILD)/monitor/main.o $(BENCH_LIB) $(MONITOR_LIB)

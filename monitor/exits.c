@@ -14,7 +14,8 @@
 #include "test_seams.h"
 #include "timeutil.h"
 #include "virtio_mmio.h"
-#include "vm_internal.h"
+#include "exits.h"
+#include "vm_struct.h"
 
 static uint64_t guest_rip(struct mote_vm *vm)
 {

@@ -13,11 +13,12 @@
 #include <unistd.h>
 
 #include "../guest_abi/mote_abi.h"
+#include "drive.h"
 #include "evloop.h"
 #include "kick.h"
 #include "thread_hook.h"
 #include "timeutil.h"
-#include "vm_internal.h"
+#include "vm_fleet.h"
 
 /* A running guest yields its worker after this long if others wait. */
 #define SLICE_NS (20 * 1000 * 1000ull)
@@ -320,10 +321,10 @@ static bool boot(struct mote_fleet *f, struct mote_instance *i)
 		return false;
 	}
 	i->st.t_vm = mono_ns();
-	i->st.vm_id = i->vm->id;
+	i->st.vm_id = vm_id(i->vm);
 	mote_vm_set_stdio(i->vm, i->start.stdio ? &i->stdio : NULL);
 	vm_set_waker(i->vm, instance_wake, i);
-	i->vm->run_deadline = i->deadline;
+	vm_set_deadline(i->vm, i->deadline, i->start.timeout_ns);
 	if (mote_vm_load(i->vm, i->start.img, &i->start.args, &err) < 0) {
 		fail(f, i, err.msg);
 		return false;
@@ -333,16 +334,6 @@ static bool boot(struct mote_fleet *f, struct mote_instance *i)
 	return true;
 }
 
-static void timed_out(struct mote_fleet *f, struct mote_instance *i)
-{
-	i->res.outcome = MOTE_TIMED_OUT;
-	i->res.t_exit = mono_ns();
-	snprintf(i->res.reason, sizeof(i->res.reason),
-		 "timed out after %llu ms",
-		 (unsigned long long)(i->start.timeout_ns / 1000000));
-	finish(f, i);
-}
-
 /*
  * Parks an instance in WAIT until its deadline, or requeues it at once if
  * a device event came first: instance_wake sets the event before it takes
@@ -350,8 +341,7 @@ static void timed_out(struct mote_fleet *f, struct mote_instance *i)
  */
 static void park(struct mote_fleet *f, struct mote_instance *i)
 {
-	i->wake_at = i->vm->wait_until < i->deadline ? i->vm->wait_until
-						    : i->deadline;
+	i->wake_at = drive_wake_at(i->vm);
 	pthread_mutex_lock(&f->lock);
 	if (vm_event_pending(i->vm)) {
 		queue_push(f, i);
@@ -369,45 +359,16 @@ static void park(struct mote_fleet *f, struct mote_instance *i)
 static void dispatch(struct mote_fleet *f, struct mote_instance *i,
 		     timer_t timer)
 {
-	uint64_t now, until;
-	enum step s;
-
 	if (!i->vm && !boot(f, i))
 		return;
-	now = mono_ns();
-	if (now >= i->deadline) {
-		timed_out(f, i);
-		return;
-	}
-	/* A guest back from WAIT learns why: an event, or its deadline. */
-	if (i->vm->wait_gpa) {
-		if (vm_take_event(i->vm)) {
-			exits_wait_done(i->vm, MOTE_WAIT_EVENT);
-		} else if (now >= i->vm->wait_until) {
-			exits_wait_done(i->vm, MOTE_WAIT_TIMEOUT);
-		} else {
-			park(f, i); /* woken early by nothing: wait on */
-			return;
-		}
-	}
-	until = now + SLICE_NS < i->deadline ? now + SLICE_NS : i->deadline;
-	kick_timer_arm(timer, until);
-	s = vm_step(i->vm, &i->res);
-	kick_timer_arm(timer, 0);
-	kick_drain();
-	now = mono_ns();
-	switch (s) {
-	case STEP_DONE:
+	switch (drive(i->vm, mono_ns() + SLICE_NS, &timer, &i->res)) {
+	case DRIVE_DONE:
 		finish(f, i);
 		return;
-	case STEP_WAIT:
+	case DRIVE_WAIT:
 		park(f, i);
 		return;
-	case STEP_KICKED:
-		if (now >= i->deadline) {
-			timed_out(f, i);
-			return;
-		}
+	case DRIVE_YIELD:
 		pthread_mutex_lock(&f->lock);
 		queue_push(f, i); /* round robin: others get the CPU */
 		pthread_mutex_unlock(&f->lock);

@@ -20,7 +20,8 @@
 #include "kvm.h"
 #include "timeutil.h"
 #include "virtio_mmio.h"
-#include "vm_internal.h"
+#include "vm_fleet.h"
+#include "vm_struct.h"
 
 #define MSR_IA32_TSC 0x10
 
@@ -153,6 +154,7 @@ int mote_vm_create(uint64_t mem_size, struct mote_vm **out,
 	vm->id = __atomic_add_fetch(&next_vm_id, 1, __ATOMIC_RELAXED);
 	vm->vcpu_fd = -1;
 	vm->wake_fd = -1;
+	vm->run_deadline = UINT64_MAX;
 	pthread_mutex_init(&vm->wake_lock, NULL);
 	vm->mem_size = mem_size;
 	vm->io = default_stdio;
@@ -545,12 +547,6 @@ int vm_warm_up(struct mote_vm *vm, struct mote_err *err)
 	return 0;
 }
 
-bool vm_guest_writable(const struct mote_vm *vm, uint64_t gpa, uint64_t len)
-{
-	/* The ranges vm_prepare set: writable segments, heap and stack. */
-	return vm->img && guest_mem_dma(&vm->gm, gpa, len, 1, true) != NULL;
-}
-
 /* --- devices and their events --- */
 
 /* The default waker: the direct run sleeps on wake_fd. */
@@ -625,6 +621,18 @@ int mote_vm_add_device(struct mote_vm *vm, const struct mote_devspec *spec,
 		return rc;
 	vm->ndev++;
 	return 0;
+}
+
+uint64_t vm_id(const struct mote_vm *vm)
+{
+	return vm->id;
+}
+
+void vm_set_deadline(struct mote_vm *vm, uint64_t deadline,
+		     uint64_t timeout_ns)
+{
+	vm->run_deadline = deadline;
+	vm->run_timeout_ns = timeout_ns;
 }
 
 uint64_t vm_resident_bytes(const struct mote_vm *vm)
