@@ -4,7 +4,8 @@
 BUILD ?= build
 CC ?= gcc
 PKGS := liburing-dev libseccomp-dev libcriterion-dev pkg-config gcc make fio \
-	gnuplot-nox iputils-ping iproute2 clang libclang-rt-14-dev
+	gnuplot-nox iputils-ping iproute2 clang libclang-rt-14-dev \
+	libmicrohttpd-dev libconfig-dev prometheus wrk busybox curl musl-tools
 CFLAGS_COMMON := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wmissing-prototypes \
 	-D_GNU_SOURCE \
 	-I. -Imonitor
@@ -27,6 +28,10 @@ MONITOR_LIB := $(BUILD)/monitor/libmonitor.a
 # `mote bench` (bench/*.c), linked into mote; built by bench/bench.mk.
 BENCH_LIB := $(BUILD)/bench/libbench.a
 MOTE := $(BUILD)/mote
+# `mote serve` (serve/*.c), on top of the monitor library like the CLI.
+SERVE_SRCS := $(wildcard serve/*.c)
+SERVE_LIB := $(BUILD)/serve/libserve.a
+SERVE_LDLIBS := -lmicrohttpd -lconfig
 
 .PHONY: all help deps demo check check-clang test test-unit test-asan bench \
 	clean format
@@ -80,8 +85,13 @@ $(MONITOR_LIB): $(MONITOR_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(MOTE): $(BUILD)/monitor/main.o $(BENCH_LIB) $(MONITOR_LIB)
-	$(CC) $(LDFLAGS) $^ $(LDLIBS) -lm -o $@
+$(SERVE_LIB): $(SERVE_SRCS:%.c=$(BUILD)/%.o)
+	@mkdir -p $(@D)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(MOTE): $(BUILD)/monitor/main.o $(SERVE_LIB) $(BENCH_LIB) $(MONITOR_LIB)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) $(SERVE_LDLIBS) -lm -o $@
 
 include guest_abi/guests.mk
 include guest_abi/sdk.mk

@@ -95,3 +95,30 @@ const struct jail_allow jail_allow_single[] = {
 	SYS("clock_nanosleep", "a waiting guest sleeps until its deadline"),
 	{ 0, 0, 0 },
 };
+
+/*
+ * mote serve's one thread: libmicrohttpd's epoll loop, invocations started
+ * on and collected from the fleets, the log, and at the end the drain and
+ * teardown. Its daemons and descriptors all exist before this filter.
+ */
+const struct jail_allow jail_allow_serve[] = {
+	MALLOC_ENTRIES, THREAD_ENTRIES,
+	SYS("mremap", "glibc realloc of a large block (the /metrics text)"),
+	SYS("epoll_wait", "the loop: sockets, completions, the stop signal"),
+	SYS("epoll_ctl", "libmicrohttpd adds and drops connections"),
+	SYS("accept4", "libmicrohttpd accepts a connection"),
+	SYS("recvfrom", "libmicrohttpd reads a request (recv)"),
+	SYS("sendto", "libmicrohttpd writes a response (send)"),
+	SYS("sendmsg", "libmicrohttpd writes headers and body in one call"),
+	SYS("writev", "libmicrohttpd writes headers and body in one call"),
+	SYS("setsockopt", "libmicrohttpd sets TCP_NODELAY and corking"),
+	SYS("getsockopt", "libmicrohttpd reads a socket's pending error"),
+	SYS("shutdown", "libmicrohttpd half-closes a connection it ends"),
+	SYS("fcntl", "libmicrohttpd checks an accepted socket's flags"),
+	SYS("close", "connections; the listening sockets at the drain; VMs, "
+		     "images and disks at the end"),
+	SYS("read", "the completion eventfd, the signalfd, libmicrohttpd's "
+		    "wake-up eventfd"),
+	SYS("clock_gettime", "timestamps where the vDSO falls back to a call"),
+	{ 0, 0, 0 },
+};

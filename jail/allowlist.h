@@ -18,5 +18,6 @@ extern const struct jail_allow jail_allow_housekeeper[];
 extern const struct jail_allow jail_allow_main[];
 extern const struct jail_allow jail_allow_io[];
 extern const struct jail_allow jail_allow_single[];
+extern const struct jail_allow jail_allow_serve[];
 
 #endif

@@ -21,6 +21,7 @@ static const struct {
 	{ "housekeeper", jail_allow_housekeeper },
 	{ "io", jail_allow_io },
 	{ "single", jail_allow_single },
+	{ "serve", jail_allow_serve },
 };
 
 /* Builds one filter and prints it as `struct sock_filter NAME[]`. */
@@ -102,6 +103,7 @@ int main(int argc, char **argv)
 		     "sizeof(filter_housekeeper) / 8 },\n"
 		     "\t[JAIL_IO] = { filter_io, sizeof(filter_io) / 8 },\n"
 		     "\t[JAIL_SINGLE] = { filter_single, sizeof(filter_single) / 8 },\n"
+		     "\t[JAIL_SERVE] = { filter_serve, sizeof(filter_serve) / 8 },\n"
 		     "};\n\n");
 	/* Names for the one-line report; the SIGSYS handler cannot allocate. */
 	fprintf(out, "const char *const jail_syscall_names[JAIL_MAX_SYSCALL] = {\n");

@@ -18,6 +18,7 @@ enum jail_thread {
 	JAIL_HOUSEKEEPER, /* pool refill and VM teardown */
 	JAIL_IO,          /* the io_uring device loop */
 	JAIL_SINGLE,      /* one thread that is both control and vCPU */
+	JAIL_SERVE,       /* mote serve's thread: HTTP, control, the drain */
 	JAIL_NKINDS
 };
 

@@ -19,7 +19,7 @@
 static const char *const kind_names[JAIL_NKINDS] = {
 	[JAIL_MAIN] = "main",	[JAIL_VCPU] = "vcpu",
 	[JAIL_HOUSEKEEPER] = "housekeeper", [JAIL_IO] = "io",
-	[JAIL_SINGLE] = "main/vcpu",
+	[JAIL_SINGLE] = "main/vcpu", [JAIL_SERVE] = "serve",
 };
 
 static const struct jail_allow *const tables[JAIL_NKINDS] = {
@@ -28,6 +28,7 @@ static const struct jail_allow *const tables[JAIL_NKINDS] = {
 	[JAIL_HOUSEKEEPER] = jail_allow_housekeeper,
 	[JAIL_IO] = jail_allow_io,
 	[JAIL_SINGLE] = jail_allow_single,
+	[JAIL_SERVE] = jail_allow_serve,
 };
 
 static __thread const char *thread_kind = "unjailed";

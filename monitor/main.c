@@ -16,17 +16,16 @@
 #include "../guest_abi/mote_abi.h"
 #include "../jail/confine.h"
 #include "../net/net.h"
+#include "../serve/serve.h"
 #include "evloop.h"
 #include "image.h"
 #include "kvm.h"
 #include "options.h"
 #include "run_many.h"
 #include "timeutil.h"
+#include "version.h"
 #include "vm.h"
 
-#ifndef MOTE_VERSION
-#define MOTE_VERSION "0.1.0"
-#endif
 
 static const char usage_main[] =
 	"Usage: mote COMMAND [OPTIONS]\n"
@@ -36,13 +35,15 @@ static const char usage_main[] =
 	"\n"
 	"Commands:\n"
 	"  run       boot an image and wait for it to exit\n"
+	"  serve     serve functions over HTTP, each request in a fresh microVM\n"
 	"  bench     measure boot latency, density and start rate\n"
 	"\n"
 	"Options:\n"
 	"  -h, --help     show this help\n"
 	"  -V, --version  show the version and guest ABI version\n"
 	"\n"
-	"Run 'mote run --help' or 'mote bench --help' for their options.\n";
+	"Run 'mote run --help', 'mote serve --help' or 'mote bench --help' for\n"
+	"their options.\n";
 
 static const char usage_run[] =
 	"Usage: mote run [--mem SIZE] [--timeout DURATION] [--stats]\n"
@@ -459,6 +460,9 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "run") == 0)
 		return cmd_run(argc - 2, argv + 2);
+	/* serve installs its own SIGTERM/SIGINT handling (a drain). */
+	if (strcmp(argv[1], "serve") == 0)
+		return serve_main(argc - 2, argv + 2);
 	if (strcmp(argv[1], "bench") == 0)
 		return bench_main(argc - 2, argv + 2);
 	fprintf(stderr, "mote: unknown command '%s'\nTry 'mote --help'.\n",

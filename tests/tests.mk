@@ -22,9 +22,9 @@ $(BUILD)/seams/%.o: %.c
 	$(CC) $(CFLAGS) -DMOTE_TEST_SEAMS -MMD -MP -c $< -o $@
 
 $(JAILTEST): $(BUILD)/monitor/main.o $(BUILD)/tests/jail_escape.o $(SEAM_OBJS) \
-		$(BENCH_LIB) $(MONITOR_LIB)
+		$(SERVE_LIB) $(BENCH_LIB) $(MONITOR_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) $^ $(MONITOR_LDLIBS) -o $@
+	$(CC) $(LDFLAGS) $^ $(MONITOR_LDLIBS) $(SERVE_LDLIBS) -o $@
 
 # The integration tests run this build's mote on this build's guests.
 $(TEST_OBJS): CFLAGS += -DMOTE_BIN=\"$(abspath $(MOTE))\" \
@@ -46,9 +46,9 @@ NET_TEST_OBJS := $(BUILD)/tests/test_netstack.o $(BUILD)/tests/test_guest_net.o
 $(NET_TEST_OBJS): CFLAGS += -iquote guest_abi/runtime/include \
 	-iquote guest_abi
 
-$(TEST_BIN): $(TEST_OBJS) $(BENCH_LIB) $(MONITOR_LIB)
+$(TEST_BIN): $(TEST_OBJS) $(SERVE_LIB) $(BENCH_LIB) $(MONITOR_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) $^ -lcriterion $(MONITOR_LDLIBS) -lm -o $@
+	$(CC) $(LDFLAGS) $^ -lcriterion $(MONITOR_LDLIBS) $(SERVE_LDLIBS) -lm -o $@
 
 # Sanitizer settings for SAN=1 builds (ignored otherwise). Criterion runs
 # each test in a forked worker, and LeakSanitizer does work there, but a
