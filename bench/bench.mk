@@ -4,6 +4,8 @@
 # and the plots.
 
 BENCH_DIR := $(BUILD)/bench
+# bench/report.py draws the table and plots from the JSON reports.
+PKGS += python3
 BENCH_RESULTS := bench/results
 # Programs with their own main(); everything else in bench/ is the library.
 BENCH_MAINS := bench/compute_native.c bench/floor_main.c bench/blk.c \
@@ -12,7 +14,30 @@ BENCH_MAINS := bench/compute_native.c bench/floor_main.c bench/blk.c \
 BENCH_TOOL_SRCS := bench/tool.c
 BENCH_LIB_SRCS := $(filter-out $(BENCH_MAINS) $(BENCH_TOOL_SRCS),\
 	$(wildcard bench/*.c))
-BENCH_LIB_OBJS := $(BENCH_LIB_SRCS:%.c=$(BUILD)/%.o)
+BENCH_LIB_OBJS := $(BENCH_LIB_SRCS:%.c=$(BUILD)/%.o) $(BENCH_DIR)/sha256.o
+# What the reports say made them: mote's version (monitor/) and the
+# commit (recompiled when HEAD moves; "unknown" outside a checkout).
+BENCH_VERSION := $(shell awk '/define MOTE_VERSION "/ { gsub(/"/, "", $$3); \
+	print $$3; exit }' $(wildcard monitor/version.h monitor/main.c))
+BENCH_COMMIT := $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+$(BUILD)/bench/ident.o: CFLAGS += -iquote guest_abi/runtime/include \
+	-DMOTE_VERSION='"$(or $(BENCH_VERSION),unknown)"' \
+	-DMOTE_GIT_COMMIT='"$(BENCH_COMMIT)"'
+$(BUILD)/bench/ident.o: $(BENCH_DIR)/commit.txt
+$(BENCH_DIR)/commit.txt: FORCE
+	@mkdir -p $(@D)
+	@echo '$(BENCH_VERSION) $(BENCH_COMMIT)' | cmp -s - $@ || \
+		echo '$(BENCH_VERSION) $(BENCH_COMMIT)' >$@
+.PHONY: FORCE
+FORCE:
+# The reports hash images with the guest runtime's SHA-256, built for the
+# host (as tests/test_sha256.c does).
+$(BENCH_DIR)/sha256.o: guest_abi/runtime/sha256.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -iquote guest_abi/runtime/include -c $< -o $@
+# The one report formatter (Markdown table, gnuplot plots), fed the JSON;
+# `mote bench --md/--plot` runs it from next to mote.
+BENCH_REPORT := $(BENCH_DIR)/report.py
 BENCH_NATIVE := $(BENCH_DIR)/compute-native
 # The raw-KVM floor alone, to check what the harness adds to its figures.
 BENCH_FLOOR := $(BENCH_DIR)/floor
@@ -27,7 +52,11 @@ BLK_ARGS ?=
 NET_ARGS ?=
 
 # A plain `make` builds what `mote bench` looks for next to mote.
-all: $(BENCH_PVH) $(BENCH_NATIVE) $(BENCH_FLOOR)
+all: $(BENCH_PVH) $(BENCH_NATIVE) $(BENCH_FLOOR) $(BENCH_REPORT)
+
+$(BENCH_REPORT): bench/report.py
+	@mkdir -p $(@D)
+	cp $< $@
 
 $(BENCH_LIB): $(BENCH_LIB_OBJS)
 	@mkdir -p $(@D)
@@ -68,15 +97,15 @@ $(BENCH_NATIVE): $(BUILD)/bench/compute_native.o \
 
 # The disk benchmark runs mote and fio as child processes; it links the
 # monitor library only for its statistics.
-$(BENCH_BLK): $(BUILD)/bench/blk.o $(BUILD)/bench/tool.o \
-		$(BUILD)/bench/machine.o $(MONITOR_LIB)
+BENCH_TOOL_OBJS := $(BUILD)/bench/tool.o $(BUILD)/bench/opt.o \
+	$(BUILD)/bench/ident.o $(BENCH_DIR)/sha256.o $(BUILD)/bench/json.o \
+	$(BUILD)/bench/machine.o
+$(BENCH_BLK): $(BUILD)/bench/blk.o $(BENCH_TOOL_OBJS) $(MONITOR_LIB)
 	$(CC) $(LDFLAGS) $^ -lpthread -lm -o $@
 
 # The network benchmark runs mote as child processes in a network
 # namespace of its own; its host baseline writes to the tap via io_uring.
-$(BENCH_NET): $(BUILD)/bench/net.o $(BUILD)/bench/tool.o \
-		$(BUILD)/bench/machine.o \
-		$(BUILD)/bench/json.o $(MONITOR_LIB)
+$(BENCH_NET): $(BUILD)/bench/net.o $(BENCH_TOOL_OBJS) $(MONITOR_LIB)
 	$(CC) $(LDFLAGS) $^ -luring -lpthread -lm -o $@
 
 # QEMU is only a baseline: install it when we can (root), else carry on

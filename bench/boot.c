@@ -4,6 +4,7 @@
  * raw-KVM floor and QEMU microvm, so that all of them meet the same host.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -13,7 +14,6 @@
 #include "floor.h"
 #include "harness.h"
 #include "image.h"
-#include "progress.h"
 #include "spawn.h"
 #include "timeutil.h"
 #include "vm.h"
@@ -340,20 +340,20 @@ int bench_boot(const struct bench_opts *o, struct boot_result *r,
 	struct boot_ctx c = {.o = o, .r = r,
 				   .discard = {.write = bench_discard}};
 	c.discard.ctx = &c.out_bytes;
-	struct progress p;
 	int rc = 0;
 
 	memset(r, 0, sizeof(*r));
 	bench_image(o, "hello", NULL, 0, &c.is);
 	image_label(&c.is, r->image, sizeof(r->image));
+	r->is = c.is;
 	r->runs = o->runs ? o->runs : BOOT_RUNS;
 	r->warmup = BOOT_WARMUP;
 	describe(r, o);
 	rc = setup(&c, err);
 	if (rc < 0)
 		return rc;
-	progress_begin(&p, o->quiet, r->runs + r->warmup,
-		       "boot: %s, cold/pooled/process/nojail/floor/qemu", c.is.path);
+	bench_phase(o, "boot: %s, %u runs of cold/pooled/process/nojail/"
+		    "floor/qemu", c.is.path, r->runs);
 	for (unsigned i = 0; i < r->runs + r->warmup && rc == 0; i++) {
 		bool m = i >= r->warmup;
 
@@ -370,9 +370,7 @@ int bench_boot(const struct bench_opts *o, struct boot_result *r,
 			rc = process_once(&c, m, false);
 		if (!rc && !r->ser[B_QEMU].status)
 			rc = qemu_once(&c, m);
-		progress_step(&p, i + 1);
 	}
-	progress_end(&p);
 	mote_fleet_destroy(c.fleet);
 	floor_close(&c.fc);
 	image_close(&c.img);
@@ -394,21 +392,45 @@ void boot_free(struct boot_result *r)
 		series_free(&r->ser[k]);
 }
 
-double boot_ratio(const struct boot_result *r, int a, int b, bool ready)
+double boot_ratio(const struct boot_result *r, int a, int b, bool ready,
+		  const char **why)
 {
 	const struct series *x = &r->ser[a], *y = &r->ser[b];
 	const struct stats *sx = ready ? &x->to_ready : &x->to_exit;
 	const struct stats *sy = ready ? &y->to_ready : &y->to_exit;
+	const char *w = NULL;
 
-	if (x->status || y->status || !sx->n || !sy->n || sy->p50 <= 0)
-		return 0;
-	return sx->p50 / sy->p50;
+	if (x->status || y->status)
+		w = x->status ? x->status : y->status;
+	else if (!sx->n || !sy->n || sy->p50 <= 0)
+		w = "no successful run";
+	if (why)
+		*why = w;
+	return w ? NAN : sx->p50 / sy->p50;
+}
+
+/* A ratio, or null and KEY_missing saying why. */
+static void ratio_json(struct jw *j, const char *key, double v, int decimals,
+		       const char *why)
+{
+	char k[96];
+
+	jw_num(j, key, v, decimals); /* NAN is written as null */
+	if (!isfinite(v)) {
+		snprintf(k, sizeof(k), "%s_missing", key);
+		jw_str(j, k, why ? why : "not measured");
+	}
 }
 
 void boot_json(struct jw *j, const struct boot_result *r)
 {
+	const struct series *s = r->ser;
+	const char *why;
+	double v;
+
 	jw_obj(j, "boot");
 	jw_str(j, "image", r->image);
+	image_spec_json(j, &r->is);
 	jw_int(j, "runs", r->runs);
 	jw_int(j, "warmup_runs", r->warmup);
 	jw_str(j, "order",
@@ -420,21 +442,21 @@ void boot_json(struct jw *j, const struct boot_result *r)
 		series_json(j, &r->ser[k], true);
 	jw_obj_end(j);
 	jw_obj(j, "ratios");
-	jw_num(j, "cold_over_floor_exit_p50", boot_ratio(r, B_COLD, B_FLOOR, 0),
-	       3);
-	jw_num(j, "cold_over_floor_end_p50",
-	       r->ser[B_FLOOR].to_end.p50 > 0 && !r->ser[B_FLOOR].status
-		       ? r->ser[B_COLD].to_end.p50 / r->ser[B_FLOOR].to_end.p50
-		       : 0,
-	       3);
-	jw_num(j, "jail_cost_exit_p50_us",
-	       (r->ser[B_PROCESS].to_exit.p50 - r->ser[B_NOJAIL].to_exit.p50) /
-		       1e3,
-	       1);
-	jw_num(j, "process_over_qemu_ready_p50",
-	       boot_ratio(r, B_PROCESS, B_QEMU, 1), 4);
-	jw_num(j, "process_over_qemu_exit_p50",
-	       boot_ratio(r, B_PROCESS, B_QEMU, 0), 4);
+	v = boot_ratio(r, B_COLD, B_FLOOR, 0, &why);
+	ratio_json(j, "cold_over_floor_exit_p50", v, 3, why);
+	v = s[B_FLOOR].to_end.p50 > 0 && !s[B_FLOOR].status
+		    ? s[B_COLD].to_end.p50 / s[B_FLOOR].to_end.p50
+		    : NAN;
+	ratio_json(j, "cold_over_floor_end_p50", v, 3,
+		   s[B_FLOOR].status ? s[B_FLOOR].status : "no successful run");
+	v = s[B_PROCESS].to_exit.n && s[B_NOJAIL].to_exit.n
+		    ? (s[B_PROCESS].to_exit.p50 - s[B_NOJAIL].to_exit.p50) / 1e3
+		    : NAN;
+	ratio_json(j, "jail_cost_exit_p50_us", v, 1, "no successful run");
+	v = boot_ratio(r, B_PROCESS, B_QEMU, 1, &why);
+	ratio_json(j, "process_over_qemu_ready_p50", v, 4, why);
+	v = boot_ratio(r, B_PROCESS, B_QEMU, 0, &why);
+	ratio_json(j, "process_over_qemu_exit_p50", v, 4, why);
 	jw_obj_end(j);
 	jw_obj_end(j);
 }
@@ -457,8 +479,24 @@ static void row(FILE *f, const struct series *s)
 	fputc('\n', f);
 }
 
+/* "x.xx" or "—" with the reason. */
+static const char *ratio_text(char *buf, size_t len, double v, const char *why)
+{
+	if (isfinite(v))
+		snprintf(buf, len, "%.3fx", v);
+	else
+		snprintf(buf, len, "none (%s)", why);
+	return buf;
+}
+
 void boot_print(FILE *f, const struct boot_result *r)
 {
+	const char *why1, *why2, *why3;
+	double a = boot_ratio(r, B_COLD, B_FLOOR, 0, &why1);
+	double b = boot_ratio(r, B_PROCESS, B_QEMU, 1, &why2);
+	double c = boot_ratio(r, B_PROCESS, B_QEMU, 0, &why3);
+	char x[96], y[96], z[96];
+
 	fprintf(f,
 		"boot: %s, %u runs (+%u warm-up) of each, interleaved; "
 		"microseconds\n",
@@ -468,6 +506,9 @@ void boot_print(FILE *f, const struct boot_result *r)
 		"max");
 	for (int k = 0; k < B_NSERIES; k++)
 		row(f, &r->ser[k]);
+	if (r->runs < 100)
+		fprintf(f, "  n=%u: p99 is the maximum%s\n", r->runs,
+			r->runs < 10 ? ", and so is p90" : "");
 	fprintf(f, "  ready = ");
 	for (int k = 0; k < B_NSERIES; k++)
 		if (!r->ser[k].status)
@@ -480,85 +521,12 @@ void boot_print(FILE *f, const struct boot_result *r)
 			"first instruction instead\n",
 			r->ser[B_COLD].ready_missing, r->ser[B_COLD].n);
 	fprintf(f,
-		"  cold / floor to exit (p50): %.2fx;  process / QEMU: "
-		"to ready %.3fx, to exit %.3fx\n",
-		boot_ratio(r, B_COLD, B_FLOOR, 0),
-		boot_ratio(r, B_PROCESS, B_QEMU, 1),
-		boot_ratio(r, B_PROCESS, B_QEMU, 0));
-	fprintf(f, "  the jail's cost, whole process to exit (p50): %+.0f us "
-		   "(target <= 500)\n",
+		"  cold / floor to exit (p50): %s;  process / QEMU: to ready "
+		"%s, to exit %s\n",
+		ratio_text(x, sizeof(x), a, why1),
+		ratio_text(y, sizeof(y), b, why2),
+		ratio_text(z, sizeof(z), c, why3));
+	fprintf(f, "  the jail's cost, whole process to exit (p50): %+.0f us\n",
 		(r->ser[B_PROCESS].to_exit.p50 - r->ser[B_NOJAIL].to_exit.p50) /
 			1e3);
-}
-
-/* Empirical CDFs, log time axis: solid to ready, dashed to exit. */
-int boot_plot(const struct boot_result *r, const char *png,
-	      struct mote_err *err)
-{
-	char *script = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&script, &len);
-	bool first = true;
-	int rc;
-
-	if (!f)
-		return err_set(err, ENOMEM, "out of memory");
-	for (int k = 0; k < B_NSERIES; k++) {
-		const struct series *s = &r->ser[k];
-
-		if (s->status || !s->n)
-			continue;
-		for (int w = 0; w < 2; w++) {
-			uint64_t *v = calloc(s->n, sizeof(uint64_t));
-			size_t n = 0;
-
-			if (!v) {
-				fclose(f);
-				free(script);
-				return err_set(err, ENOMEM, "out of memory");
-			}
-			for (size_t i = 0; i < s->n; i++)
-				if (w || s->s[i].src != READY_NONE)
-					v[n++] = w ? s->s[i].exit
-						   : s->s[i].ready;
-			/* sorts v: the CDF's x values in order */
-			stats_compute(v, n, &(struct stats){0});
-			fprintf(f, "$%s%s << EOD\n", s->name,
-				w ? "_exit" : "_ready");
-			for (size_t i = 0; i < n; i++)
-				fprintf(f, "%.3f %.5f\n", v[i] / 1e3,
-					(double)(i + 1) / (double)n);
-			fprintf(f, "EOD\n");
-			free(v);
-		}
-	}
-	fprintf(f,
-		"set terminal pngcairo size 960,600 font ',10'\n"
-		"set output '%s'\n"
-		"set title 'mote bench boot: %s (%u runs each)'\n"
-		"set xlabel 'latency from start (microseconds, log scale)'\n"
-		"set ylabel 'fraction of starts'\n"
-		"set logscale x\nset grid\nset key outside right top\n"
-		"set yrange [0:1]\n",
-		png, r->image, r->runs);
-	fprintf(f, "plot ");
-	for (int k = 0; k < B_NSERIES; k++) {
-		const struct series *s = &r->ser[k];
-
-		if (s->status || !s->n)
-			continue;
-		fprintf(f,
-			"%s$%s_ready using 1:2 with steps lw 2 lc %d "
-			"title '%s to ready', "
-			"$%s_exit using 1:2 with steps lw 1 dt 2 lc %d "
-			"title '%s to exit'",
-			first ? "" : ", ", s->name, k + 1, s->name, s->name,
-			k + 1, s->name);
-		first = false;
-	}
-	fprintf(f, "\n");
-	fclose(f);
-	rc = plot_run(script, png, err);
-	free(script);
-	return rc;
 }

@@ -1,18 +1,21 @@
 /*
  * `mote bench COMMAND`: options, the machine, running the benchmarks and
- * writing what was asked for (text on stdout, JSON, markdown, plots).
+ * writing what was asked for: text on stdout, the JSON report, and from
+ * it (bench/report.py) the Markdown table and the plots.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/wait.h>
+
 #include "../guest_abi/mote_abi.h"
 #include "bench.h"
 #include "harness.h"
-#include "options.h"
+#include "opt.h"
+#include "spawn.h"
 
 #define TIMEOUT_DEFAULT_NS (10 * S_NS)
 #define SECONDS_DEFAULT	   2.0
@@ -32,6 +35,8 @@ static const char usage[] =
 	"           timed to their first instruction, and say so\n"
 	"  density  100, 250, 500, 1000, ... concurrent idle VMs until a\n"
 	"           memory, time or file-descriptor bound: host memory per VM\n"
+	"           by the kernel's accounting (a memory cgroup per system\n"
+	"           and step; MemAvailable where there is none), 3 samples,\n"
 	"           and the time until all are ready, at each step. The image\n"
 	"           should call READY and then wait (the default, idle, does;\n"
 	"           without READY the time to ready is not known); each VM\n"
@@ -52,11 +57,13 @@ static const char usage[] =
 	"                     (default 3); not used by density\n"
 	"  --json FILE        write the report as JSON\n"
 	"  --plot FILE.png    boot: latency CDFs; density: host memory per VM\n"
-	"                     against VMs (draws with gnuplot)\n"
+	"                     against VMs (bench/report.py draws it with\n"
+	"                     gnuplot from the JSON report)\n"
 	"  --mem SIZE         guest memory (default 16M)\n"
 	"  --timeout DURATION stop a start that takes longer (default 10s)\n"
 	"  --seconds S        rate: length of each run (default 2)\n"
-	"  --max-vms N        density: largest step (default: no limit)\n"
+	"  --max-vms N        density: largest step, at least 100 (default: no\n"
+	"                     limit)\n"
 	"  --max-mem SIZE     density: stop before a step would use more host\n"
 	"                     memory (default: half of MemAvailable)\n"
 	"  --max-seconds S    density: stop after a step whose VMs took "
@@ -65,7 +72,10 @@ static const char usage[] =
 	"  --qemu-max-vms N   density: largest step QEMU runs (default 100)\n"
 	"  --no-floor         skip the raw-KVM floor\n"
 	"  --no-qemu          skip QEMU even if it is installed\n"
-	"  --quiet            no progress or phase names on stderr\n"
+	"  --strict           exit 1 if any density step is not valid (VMs not\n"
+	"                     all ready and idle, memory never settled, or an\n"
+	"                     impossible memory sample)\n"
+	"  --quiet            no phase names on stderr\n"
 	"  -h, --help         show this help\n"
 	"all only:\n"
 	"  --md FILE          write the markdown tables (the README's)\n"
@@ -73,182 +83,123 @@ static const char usage[] =
 	"  --include NAME=FILE  embed another benchmark's JSON report under\n"
 	"                     NAME (e.g. blk=bench/results/blk.json)\n"
 	"\n"
-	"On a terminal, progress is shown on stderr. Times are "
-	"CLOCK_MONOTONIC;\n"
-	"percentiles are nearest rank. Exit status: 0, 2 for a bad command\n"
-	"line, 125 when a benchmark could not run.\n";
+	"Times are CLOCK_MONOTONIC; percentiles are nearest rank. Exit status:\n"
+	"0; 1 with --strict and an invalid step; 2 for a bad command line or\n"
+	"bounds that leave nothing to measure; 125 when a benchmark could not\n"
+	"run.\n";
 
-enum {
-	O_IMAGE = 256,
-	O_RUNS,
-	O_JSON,
-	O_PLOT,
-	O_MEM,
-	O_TIMEOUT,
-	O_SECONDS,
-	O_MAX_VMS,
-	O_MAX_MEM,
-	O_MAX_SECONDS,
-	O_QEMU_MAX,
-	O_NO_FLOOR,
-	O_NO_QEMU,
-	O_QUIET,
-	O_MD,
-	O_PLOT_DIR,
-	O_INCLUDE,
+#define FIRST_DENSITY_STEP 100
+
+static struct bench_opts o;
+static const char *plot_dir, *md;
+static struct opt table[] = {
+	{"image", OPT_STR, &o.image, 0, 0, true, false},
+	{"runs", OPT_COUNT, &o.runs, 1, 1000000, true, false},
+	{"mem", OPT_SIZE, &o.mem, 0, 0, true, false},
+	{"timeout", OPT_DURATION, &o.timeout_ns, 0, 0, true, false},
+	{"seconds", OPT_SECONDS, &o.seconds, 0, 0, true, false},
+	{"max-vms", OPT_COUNT, &o.max_vms, 1, 1000000, true, false},
+	{"max-mem", OPT_SIZE, &o.max_mem, 0, 0, true, false},
+	{"max-seconds", OPT_SECONDS, &o.max_seconds, 0, 0, true, false},
+	{"qemu-max-vms", OPT_COUNT, &o.qemu_max_vms, 1, 100000, true, false},
+	{"no-floor", OPT_FLAG, &o.no_floor, 0, 0, true, false},
+	{"no-qemu", OPT_FLAG, &o.no_qemu, 0, 0, true, false},
+	{"json", OPT_STR, &o.json, 0, 0, false, false},
+	{"plot", OPT_STR, &o.plot, 0, 0, false, false},
+	{"md", OPT_STR, &md, 0, 0, false, false},
+	{"plot-dir", OPT_STR, &plot_dir, 0, 0, false, false},
+	{"strict", OPT_FLAG, &o.strict, 0, 0, false, false},
+	{"quiet", OPT_FLAG, &o.quiet, 0, 0, false, false},
 };
+#define NTABLE (sizeof(table) / sizeof(table[0]))
 
-static int parse_seconds(const char *name, const char *s, double *out,
-			 struct mote_err *err)
+static bool is(const char *a, const char *b)
 {
-	char *end;
-	double v;
+	return strcmp(a, b) == 0;
+}
 
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !(v > 0) || v > 3600)
-		return err_set(err, EINVAL,
-			       "%s: expected seconds from 0 to 3600, got '%s'",
-			       name, s);
-	*out = v;
+/* --include may be given several times: taken out before the table. */
+static int take_includes(int *argc, char **argv, struct mote_err *err)
+{
+	int out = 1, i;
+
+	for (i = 1; i < *argc && !is(argv[i], "--"); i++) {
+		const char *v = NULL;
+
+		if (is(argv[i], "--include") && i + 1 < *argc)
+			v = argv[++i];
+		else if (strncmp(argv[i], "--include=", 10) == 0)
+			v = argv[i] + 10;
+		if (!v) {
+			argv[out++] = argv[i];
+			continue;
+		}
+		if (o.ninclude == BENCH_MAX_INCLUDES || !strchr(v, '=') ||
+		    v[0] == '=')
+			return err_set(err, EINVAL,
+				       "--include: NAME=FILE, at most %d",
+				       BENCH_MAX_INCLUDES);
+		o.include[o.ninclude++] = v;
+	}
+	while (i < *argc)
+		argv[out++] = argv[i++];
+	*argc = out;
 	return 0;
 }
 
-static int parse(int argc, char **argv, struct bench_opts *o, bool *help,
-		 struct mote_err *err)
+static bool ends_with(const char *s, const char *tail)
 {
-	static const struct option lo[] = {
-		{"image", required_argument, NULL, O_IMAGE},
-		{"runs", required_argument, NULL, O_RUNS},
-		{"json", required_argument, NULL, O_JSON},
-		{"plot", required_argument, NULL, O_PLOT},
-		{"mem", required_argument, NULL, O_MEM},
-		{"timeout", required_argument, NULL, O_TIMEOUT},
-		{"seconds", required_argument, NULL, O_SECONDS},
-		{"max-vms", required_argument, NULL, O_MAX_VMS},
-		{"max-mem", required_argument, NULL, O_MAX_MEM},
-		{"max-seconds", required_argument, NULL, O_MAX_SECONDS},
-		{"qemu-max-vms", required_argument, NULL, O_QEMU_MAX},
-		{"no-floor", no_argument, NULL, O_NO_FLOOR},
-		{"no-qemu", no_argument, NULL, O_NO_QEMU},
-		{"quiet", no_argument, NULL, O_QUIET},
-		{"md", required_argument, NULL, O_MD},
-		{"plot-dir", required_argument, NULL, O_PLOT_DIR},
-		{"include", required_argument, NULL, O_INCLUDE},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	int c, rc = 0;
+	size_t a = strlen(s), b = strlen(tail);
 
-	*help = false;
-	optind = 0; /* restart getopt: glibc's full reinitialisation */
-	opterr = 0;
-	while (rc == 0 && (c = getopt_long(argc, argv, "+h", lo, NULL)) != -1) {
-		switch (c) {
-		case O_IMAGE:
-			o->image = optarg;
-			break;
-		case O_RUNS:
-			rc = options_parse_count("--runs", optarg, 1, 1000000,
-						 &o->runs, err);
-			break;
-		case O_JSON:
-			o->json = optarg;
-			break;
-		case O_PLOT:
-			o->plot = optarg;
-			break;
-		case O_MEM:
-			rc = options_parse_size(optarg, &o->mem, err);
-			if (rc == 0 &&
-			    (o->mem < MOTE_MEM_MIN || o->mem > MOTE_MEM_MAX ||
-			     o->mem % MOTE_MEM_MIN))
-				rc = err_set(err, EINVAL,
-					     "--mem: a multiple of 2M from 2M "
-					     "to 4G");
-			break;
-		case O_TIMEOUT:
-			rc = options_parse_duration(optarg, &o->timeout_ns,
-						    err);
-			if (rc == 0 && o->timeout_ns == 0)
-				o->timeout_ns = TIMEOUT_DEFAULT_NS;
-			break;
-		case O_SECONDS:
-			rc = parse_seconds("--seconds", optarg, &o->seconds,
-					   err);
-			break;
-		case O_MAX_VMS:
-			rc = options_parse_count("--max-vms", optarg, 1,
-						 1000000, &o->max_vms, err);
-			break;
-		case O_MAX_MEM:
-			rc = options_parse_size(optarg, &o->max_mem, err);
-			break;
-		case O_MAX_SECONDS:
-			rc = parse_seconds("--max-seconds", optarg,
-					   &o->max_seconds, err);
-			break;
-		case O_QEMU_MAX:
-			rc = options_parse_count("--qemu-max-vms", optarg, 1,
-						 100000, &o->qemu_max_vms, err);
-			break;
-		case O_NO_FLOOR:
-			o->no_floor = true;
-			break;
-		case O_NO_QEMU:
-			o->no_qemu = true;
-			break;
-		case O_QUIET:
-			o->quiet = true;
-			break;
-		case O_MD:
-			o->md = optarg;
-			break;
-		case O_PLOT_DIR:
-			o->plot_dir = optarg;
-			break;
-		case O_INCLUDE:
-			if (o->ninclude == BENCH_MAX_INCLUDES ||
-			    !strchr(optarg, '=') || optarg[0] == '=')
-				rc = err_set(err, EINVAL,
-					     "--include: NAME=FILE, at most %d",
-					     BENCH_MAX_INCLUDES);
-			else
-				o->include[o->ninclude++] = optarg;
-			break;
-		case 'h':
-			*help = true;
-			return 0;
-		default:
-			return err_set(err, EINVAL,
-				       "unknown or incomplete "
-				       "option '%s'",
-				       argv[optind - 1]);
-		}
-	}
-	if (rc < 0)
-		return rc;
-	if (optind < argc && strcmp(argv[optind - 1], "--") != 0)
+	return a >= b && strcmp(s + a - b, tail) == 0;
+}
+
+static int parse(int argc, char **argv, bool *help, struct mote_err *err)
+{
+	bool all = is(o.cmd, "all");
+	int rc = opt_parse(table, NTABLE, argc, argv, 1, help, err);
+
+	if (rc < 0 || *help)
+		return rc < 0 ? rc : 0;
+	if (rc < argc && !is(argv[rc - 1], "--"))
 		return err_set(err, EINVAL,
-			       "unexpected argument '%s' (image "
-			       "arguments go after --)",
-			       argv[optind]);
-	for (; optind < argc; optind++) {
-		if (o->nargs == BENCH_MAX_ARGS)
-			return err_set(err, E2BIG,
-				       "more than %d image "
-				       "arguments",
+			       "unexpected argument '%s' (image arguments go "
+			       "after --)",
+			       argv[rc]);
+	for (; rc < argc; rc++) {
+		if (o.nargs == BENCH_MAX_ARGS)
+			return err_set(err, E2BIG, "more than %d image arguments",
 				       BENCH_MAX_ARGS);
-		o->args[o->nargs++] = argv[optind];
+		o.args[o.nargs++] = argv[rc];
 	}
-	if (strcmp(o->cmd, "all") != 0 && (o->md || o->plot_dir || o->ninclude))
+	if (o.mem < MOTE_MEM_MIN || o.mem > MOTE_MEM_MAX ||
+	    o.mem % MOTE_MEM_MIN)
+		return err_set(err, EINVAL, "--mem: a multiple of 2M from 2M "
+			       "to 4G");
+	if (!all && (md || plot_dir || o.ninclude))
 		return err_set(err, EINVAL,
-			       "--md, --plot-dir and --include "
-			       "are for 'all'");
-	if (strcmp(o->cmd, "rate") == 0 && o->plot)
-		return err_set(err, EINVAL, "rate draws no plot");
-	if (strcmp(o->cmd, "all") == 0 && o->plot)
-		return err_set(err, EINVAL, "all: use --plot-dir DIR");
+			       "--md, --plot-dir and --include are for 'all'");
+	if (o.plot && (is(o.cmd, "rate") || all))
+		return err_set(err, EINVAL, all ? "all: use --plot-dir DIR"
+						: "rate draws no plot");
+	if (o.plot && !ends_with(o.plot, ".png"))
+		return err_set(err, EINVAL,
+			       "--plot %s: plots are PNG files, and the name "
+			       "must end in .png",
+			       o.plot);
+	if (o.max_vms && o.max_vms < FIRST_DENSITY_STEP &&
+	    (all || is(o.cmd, "density")))
+		return err_set(err, ERANGE,
+			       "--max-vms %u is below the first density step "
+			       "(%u VMs): nothing to measure",
+			       o.max_vms, FIRST_DENSITY_STEP);
+	if (o.runs > RATE_MAX_RUNS && is(o.cmd, "rate"))
+		return err_set(err, ERANGE, "--runs %u: rate keeps at most %d "
+			       "runs", o.runs, RATE_MAX_RUNS);
+	if (o.timeout_ns == 0)
+		o.timeout_ns = TIMEOUT_DEFAULT_NS;
+	o.md = md;
+	o.plot_dir = plot_dir;
 	return 0;
 }
 
@@ -319,72 +270,110 @@ static int run(const struct bench_opts *o, struct results *res,
 	return rc;
 }
 
-static int outputs(const struct bench_opts *o, struct bench_report *r,
-		   struct mote_err *err)
+/* The Markdown table and the plots: bench/report.py (installed next to
+ * mote as bench/report.py) reads the JSON report and draws with gnuplot. */
+static int outputs(const struct bench_report *r, struct mote_err *err)
 {
-	char png[PATH_MAX];
-	FILE *f;
-	int rc = 0;
+	char script[PATH_MAX], tmp[] = "/tmp/mote-bench-XXXXXX.json";
+	char boot[PATH_MAX], dens[PATH_MAX];
+	char *argv[16];
+	const char *json = o.json;
+	struct child c;
+	int n = 0, rc = 0, st;
 
-	if (o->json && (rc = report_json(o->json, r, err)) < 0)
-		return rc;
-	if (o->md) {
-		f = fopen(o->md, "w");
-		if (!f)
-			return err_set(err, errno, "cannot write %s: %s", o->md,
+	if (!json && (o.md || o.plot || o.plot_dir)) {
+		int fd = mkstemps(tmp, 5);
+
+		if (fd < 0)
+			return err_set(err, errno, "temporary file: %s",
 				       strerror(errno));
-		report_md(f, r);
-		if (fclose(f) != 0)
-			return err_set(err, EIO, "writing %s failed", o->md);
+		close(fd);
+		json = tmp;
 	}
-	if (o->plot && r->boot)
-		rc = boot_plot(r->boot, o->plot, err);
-	if (rc == 0 && o->plot && r->density)
-		rc = density_plot(r->density, o->plot, err);
-	if (rc == 0 && o->plot_dir && r->boot) {
-		snprintf(png, sizeof(png), "%s/boot.png", o->plot_dir);
-		rc = boot_plot(r->boot, png, err);
+	if (json && (rc = report_json(json, r, err)) < 0)
+		goto out;
+	if (!o.md && !o.plot && !o.plot_dir)
+		return 0;
+	bench_path(&o, "bench/report.py", script, sizeof(script));
+	argv[n++] = "/usr/bin/python3";
+	argv[n++] = script;
+	argv[n++] = (char *)json;
+	if (o.md) {
+		argv[n++] = "--md";
+		argv[n++] = (char *)o.md;
 	}
-	if (rc == 0 && o->plot_dir && r->density) {
-		snprintf(png, sizeof(png), "%s/density.png", o->plot_dir);
-		rc = density_plot(r->density, png, err);
+	if (o.plot_dir) {
+		snprintf(boot, sizeof(boot), "%s/boot.png", o.plot_dir);
+		snprintf(dens, sizeof(dens), "%s/density.png", o.plot_dir);
 	}
+	if ((o.plot && r->boot) || o.plot_dir) {
+		argv[n++] = "--boot-png";
+		argv[n++] = o.plot && r->boot ? (char *)o.plot : boot;
+	}
+	if ((o.plot && r->density) || o.plot_dir) {
+		argv[n++] = "--density-png";
+		argv[n++] = o.plot && r->density ? (char *)o.plot : dens;
+	}
+	argv[n] = NULL;
+	rc = child_spawn(argv, false, false, &c);
+	if (rc < 0) {
+		rc = err_set(err, -rc, "cannot run %s: %s", argv[0],
+			     strerror(-rc));
+		goto out;
+	}
+	st = child_wait(&c, false);
+	if (st < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		rc = err_set(err, EIO, "%s %s failed (status %#x)", argv[0],
+			     script, st);
+out:
+	if (json == tmp)
+		unlink(tmp);
 	return rc;
 }
 
 int bench_main(int argc, char **argv)
 {
-	static struct bench_opts o;
 	struct results *res;
 	struct bench_report r = {.o = &o};
 	struct machine m;
 	struct cpu_times t0, t1;
 	struct mote_err err = {""};
+	char *cmdline[BENCH_MAX_ARGS + 64];
+	int ncmd = 0;
 	bool help;
 	int rc;
 
-	if (argc < 1 || strcmp(argv[0], "-h") == 0 ||
-	    strcmp(argv[0], "--help") == 0) {
+	if (argc < 1 || is(argv[0], "-h") || is(argv[0], "--help")) {
 		fputs(usage, argc < 1 ? stderr : stdout);
 		return argc < 1 ? MOTE_STATUS_USAGE : 0;
 	}
+	/* The command line as typed, for the report, before parsing. */
+	cmdline[ncmd++] = "mote";
+	cmdline[ncmd++] = "bench";
+	for (int i = 0; i < argc && ncmd < (int)(sizeof(cmdline) /
+						 sizeof(cmdline[0])); i++)
+		cmdline[ncmd++] = argv[i];
 	o = (struct bench_opts){
 		.cmd = argv[0],
 		.mem = MOTE_MEM_DEFAULT,
 		.timeout_ns = TIMEOUT_DEFAULT_NS,
 		.seconds = SECONDS_DEFAULT,
+		.table = table,
+		.ntable = NTABLE,
+		.argc = ncmd,
+		.argv = cmdline,
 	};
-	if (strcmp(o.cmd, "boot") != 0 && strcmp(o.cmd, "density") != 0 &&
-	    strcmp(o.cmd, "rate") != 0 && strcmp(o.cmd, "all") != 0) {
+	if (!is(o.cmd, "boot") && !is(o.cmd, "density") && !is(o.cmd, "rate") &&
+	    !is(o.cmd, "all")) {
 		fprintf(stderr,
 			"mote bench: unknown benchmark '%s'\n"
 			"Try 'mote bench --help'.\n",
 			o.cmd);
 		return MOTE_STATUS_USAGE;
 	}
-	if (parse(argc, argv, &o, &help, &err) < 0) {
-		fprintf(stderr, "mote bench: %s\nTry 'mote bench --help'.\n",
-			err.msg);
+	if (take_includes(&argc, argv, &err) < 0 ||
+	    parse(argc, argv, &help, &err) < 0) {
+		fprintf(stderr, "mote bench: %s\n", err.msg);
 		return MOTE_STATUS_USAGE;
 	}
 	if (help) {
@@ -423,10 +412,16 @@ int bench_main(int argc, char **argv)
 	}
 	if (rc == 0) {
 		report_print(stdout, &r);
-		rc = outputs(&o, &r, &err);
+		rc = outputs(&r, &err);
 	}
 	if (rc < 0)
 		fprintf(stderr, "mote bench %s: %s\n", o.cmd, err.msg);
+	if (rc == 0 && o.strict && r.density &&
+	    !density_all_valid(r.density)) {
+		fprintf(stderr, "mote bench %s: --strict: a density step is "
+			"not valid (see the report)\n", o.cmd);
+		rc = 1;
+	}
 	for (unsigned i = 0; i < r.ninclude; i++) {
 		free((char *)r.inc_name[i]);
 		free(r.inc_text[i]);
@@ -436,5 +431,7 @@ int bench_main(int argc, char **argv)
 	if (r.rate)
 		rate_free(r.rate);
 	free(res);
-	return rc < 0 ? MOTE_STATUS_ERROR : 0;
+	if (rc == -ERANGE)
+		return MOTE_STATUS_USAGE; /* bounds that measured nothing */
+	return rc < 0 ? MOTE_STATUS_ERROR : rc;
 }

@@ -1,20 +1,12 @@
 /*
  * Helpers every `mote bench` command uses: files next to the mote binary,
- * the image to boot and its arguments, medians, and running gnuplot.
+ * the image to boot and its arguments, phase names on stderr.
  */
-#include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "harness.h"
-#include "spawn.h"
-#include "timeutil.h"
-
-#define PLOT_TIMEOUT_NS (60 * S_NS)
+#include "ident.h"
 
 void bench_path(const struct bench_opts *o, const char *rel, char *out,
 		size_t len)
@@ -60,69 +52,22 @@ void image_label(const struct image_spec *is, char *out, size_t len)
 			      is->argv[i]);
 }
 
-static int cmp_d(const void *a, const void *b)
+void bench_phase(const struct bench_opts *o, const char *fmt, ...)
 {
-	double x = *(const double *)a, y = *(const double *)b;
+	va_list ap;
 
-	return (x > y) - (x < y);
+	if (o->quiet)
+		return;
+	va_start(ap, fmt);
+	fputs("bench: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
 }
 
-double median_d(const double *v, size_t n)
+void image_spec_json(struct jw *j, const struct image_spec *is)
 {
-	double c[64];
-
-	if (n == 0)
-		return 0;
-	if (n > 64)
-		n = 64;
-	memcpy(c, v, n * sizeof(*c));
-	qsort(c, n, sizeof(*c), cmp_d);
-	/* Nearest rank, like every other figure: a value that happened. */
-	return c[(n - 1) / 2];
-}
-
-/* gnuplot reads the script from a pipe-free temporary file, so that its
- * error messages name lines. */
-int plot_run(const char *script, const char *png, struct mote_err *err)
-{
-	char path[] = "/tmp/mote-bench-XXXXXX.gp";
-	char *argv[] = {"/usr/bin/gnuplot", path, NULL};
-	char msg[512];
-	struct child c;
-	struct stat st;
-	FILE *f;
-	int fd, rc, status;
-
-	if (access(argv[0], X_OK) != 0)
-		return err_set(err, ENOENT,
-			       "cannot plot: gnuplot is not installed "
-			       "(apt-get install gnuplot-nox)");
-	fd = mkstemps(path, 3);
-	if (fd < 0 || !(f = fdopen(fd, "w"))) {
-		if (fd >= 0)
-			close(fd);
-		return err_set(err, errno, "cannot plot: temporary file: %s",
-			       strerror(errno));
-	}
-	fputs(script, f);
-	fclose(f);
-	unlink(png);
-	rc = child_spawn(argv, false, true, &c);
-	if (rc < 0) {
-		unlink(path);
-		return err_set(err, -rc, "cannot run gnuplot: %s",
-			       strerror(-rc));
-	}
-	child_read(c.err, msg, sizeof(msg), -1, mono_ns() + PLOT_TIMEOUT_NS);
-	status = child_wait(&c, true);
-	unlink(path);
-	if (status < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
-	    stat(png, &st) != 0 || st.st_size == 0) {
-		msg[strcspn(msg, "\n")] = '\0';
-		return err_set(err, EIO, "gnuplot failed to draw %s: %s", png,
-			       msg[0] ? msg : "no output");
-	}
-	return 0;
+	image_json(j, "image", is->path, is->argc - 1, is->argv + 1);
 }
 
 ssize_t bench_discard(void *ctx, int fd, const void *buf, size_t len)

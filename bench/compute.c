@@ -14,7 +14,6 @@
 #include "../guest_abi/mote_abi.h"
 #include "harness.h"
 #include "image.h"
-#include "progress.h"
 #include "spawn.h"
 #include "timeutil.h"
 #include "vm.h"
@@ -110,7 +109,6 @@ int bench_compute(const struct bench_opts *o, struct compute_result *r,
 	char *gargv[] = {guest, iters, NULL}, *nargv[] = {native, iters, NULL};
 	double g[COMPUTE_RUNS], n[COMPUTE_RUNS];
 	struct mote_image img;
-	struct progress p;
 	int rc = 0;
 
 	memset(r, 0, sizeof(*r));
@@ -127,8 +125,7 @@ int bench_compute(const struct bench_opts *o, struct compute_result *r,
 	if (rc < 0)
 		return rc;
 	r->runs = COMPUTE_RUNS;
-	progress_begin(&p, o->quiet, COMPUTE_RUNS + 1,
-		       "compute: guest and native, alternating");
+	bench_phase(o, "compute: guest and native, alternating");
 	/* Run -1 is a warm-up; guest and native alternate. */
 	for (int i = -1; i < COMPUTE_RUNS && rc == 0; i++) {
 		double gv, nv;
@@ -145,14 +142,12 @@ int bench_compute(const struct bench_opts *o, struct compute_result *r,
 			g[i] = gv;
 			n[i] = nv;
 		}
-		progress_step(&p, (uint64_t)(i + 2));
 	}
-	progress_end(&p);
 	image_close(&img);
 	if (rc < 0)
 		return rc;
-	r->guest_ns = median_d(g, COMPUTE_RUNS);
-	r->native_ns = median_d(n, COMPUTE_RUNS);
+	r->guest_ns = stats_median_d(g, COMPUTE_RUNS);
+	r->native_ns = stats_median_d(n, COMPUTE_RUNS);
 	r->ratio = r->guest_ns / r->native_ns;
 	return 0;
 }

@@ -5,17 +5,22 @@
  * for mote, the raw-KVM floor and (at small steps) QEMU microvm.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "../guest_abi/mote_abi.h"
+#include "cgroup.h"
 #include "fleet.h"
 #include "floor.h"
 #include "harness.h"
 #include "image.h"
 #include "meminfo.h"
-#include "progress.h"
 #include "timeutil.h"
 
 static const unsigned default_steps[] = {100,  250,   500,   1000,  2500,
@@ -41,6 +46,13 @@ static const unsigned default_steps[] = {100,  250,   500,   1000,  2500,
 #define QEMU_MAX_DEFAULT      100
 #define QEMU_READY_TIMEOUT_NS (60 * S_NS)
 #define MAX_SECONDS_DEFAULT   10.0
+/* Between the memory samples of one step. */
+#define SAMPLE_GAP_NS (100 * MS_NS)
+/* The most one VM can use: its guest memory (mote: --mem; the floor: its
+ * 2 MiB memslot; QEMU: -m 16M plus this much for the QEMU process). */
+#define FLOOR_VM_KIB	(2 * 1024)
+#define QEMU_VM_KIB	(16 * 1024)
+#define QEMU_PROCESS_KIB (64 * 1024)
 
 struct dctx {
 	const struct bench_opts *o;
@@ -51,7 +63,34 @@ struct dctx {
 	struct mote_stdio discard; /* counts into out_bytes */
 	uint64_t ns_per_vm; /* mote's last all-ready time per VM */
 	unsigned last_n;    /* ... at this many VMs */
+	bool use_cgroup;    /* else MemAvailable is the measure */
+	unsigned seq;	    /* cgroups made so far */
 };
+
+/*
+ * Each system holds its VMs in a child process of its own, in a memory
+ * cgroup of its own, so that the kernel's accounting of the group is what
+ * those VMs cost. The child says when every VM is up and idle; the
+ * parent then samples and answers when it is done.
+ */
+struct holder {
+	int to_parent, from_parent;
+	struct memsample base; /* in the child, before the first VM */
+	uint64_t t_sample;     /* when the child asked for the samples */
+	uint64_t t_sampled;    /* when the parent said it had them */
+};
+
+/* In the child: lets the parent sample; false if it is gone. */
+static bool holder_sample(struct holder *hd)
+{
+	char c = 'S';
+
+	hd->t_sample = mono_ns();
+	if (write(hd->to_parent, &c, 1) != 1 || read(hd->from_parent, &c, 1) != 1)
+		return false;
+	hd->t_sampled = mono_ns();
+	return true;
+}
 
 /* Waits until the host's memory is steady: what a previous step freed has
  * come back, so the next step is compared against a settled baseline. */
@@ -67,7 +106,8 @@ struct inst {
 };
 
 /* n instances of the image, each stopped by its timeout after `hold`. */
-static void mote_hold(struct dctx *c, unsigned n, struct hold *h)
+static void mote_hold(struct dctx *c, unsigned n, struct hold *h,
+		      struct holder *hd)
 {
 	struct inst *v = calloc(n, sizeof(*v));
 	struct mote_fleet_config cfg = {.mem_size = c->o->mem};
@@ -78,7 +118,7 @@ static void mote_hold(struct dctx *c, unsigned n, struct hold *h)
 	};
 	struct mote_err err = {""};
 	struct mote_fleet *f;
-	struct memsample base, at;
+	struct memsample at;
 	uint64_t t0, hold, last = 0, td;
 	unsigned started = 0, late = 0, unknown = 0;
 	double per_vm;
@@ -94,7 +134,6 @@ static void mote_hold(struct dctx *c, unsigned n, struct hold *h)
 	hold = (uint64_t)(2 * per_vm * n) + 2 * S_NS;
 	hold = hold < HOLD_MIN_NS ? HOLD_MIN_NS : hold;
 	s.timeout_ns = hold;
-	baseline(&base);
 	if (mote_fleet_create(&cfg, &f, &err) < 0) {
 		snprintf(h->note, sizeof(h->note), "%s", err.msg);
 		h->status = "failed";
@@ -111,6 +150,8 @@ static void mote_hold(struct dctx *c, unsigned n, struct hold *h)
 	/* All parked in their waits: the process and its memory go still. */
 	h->quiet = mem_wait_quiet(QUIET_WINDOW_NS, QUIET_CPU_SHARE,
 				  t0 + hold - SAMPLE_MARGIN_NS, &at);
+	if (!holder_sample(hd))
+		hd->t_sampled = hd->t_sample = at.t;
 	for (unsigned i = 0; i < started; i++) {
 		struct inst *x = &v[i];
 		uint64_t ready;
@@ -131,12 +172,12 @@ static void mote_hold(struct dctx *c, unsigned n, struct hold *h)
 			ready = x->res.t_first_insn;
 		}
 		last = ready > last ? ready : last;
-		/* Valid only if ready before the sample and alive after it. */
-		if (x->res.t_exit <= at.t)
+		/* Valid only if ready before the samples and alive after. */
+		if (x->res.t_exit <= hd->t_sampled)
 			h->early++;
 		else if (!ready)
 			unknown++;
-		else if (ready > at.t)
+		else if (ready > hd->t_sample)
 			late++;
 		else
 			h->ready++;
@@ -151,9 +192,8 @@ static void mote_hold(struct dctx *c, unsigned n, struct hold *h)
 	mote_fleet_destroy(f);
 	h->teardown_ns = mono_ns() - td;
 	h->all_ready_ns = last > t0 ? last - t0 : 0;
-	h->kib_per_vm = mem_avail_drop_kib(&base, &at, n);
-	if (base.rss_kb >= 0 && at.rss_kb >= 0)
-		h->rss_kib_per_vm = (double)(at.rss_kb - base.rss_kb) / n;
+	if (hd->base.rss_kb >= 0 && at.rss_kb >= 0)
+		h->rss_kib_per_vm = (double)(at.rss_kb - hd->base.rss_kb) / n;
 	h->valid = h->ready == n && h->quiet;
 	if (!h->note[0] && !h->valid)
 		snprintf(h->note, sizeof(h->note),
@@ -161,10 +201,6 @@ static void mote_hold(struct dctx *c, unsigned n, struct hold *h)
 			 "yet ready, %u already ended)%s",
 			 h->ready, n, late, h->early,
 			 h->quiet ? "" : "; memory never settled");
-	if (h->all_ready_ns && h->ready) {
-		c->ns_per_vm = h->all_ready_ns / n;
-		c->last_n = n;
-	}
 	free(v);
 }
 
@@ -237,10 +273,11 @@ static void warm_batch(struct dctx *c, struct density_result *r)
 
 /* n raw-KVM VMs created one after the other, each run to its first exit,
  * all held open at once. */
-static void floor_step(struct dctx *c, unsigned n, struct hold *h)
+static void floor_step(struct dctx *c, unsigned n, struct hold *h,
+		       struct holder *hd)
 {
 	struct floor_vm *v = calloc(n, sizeof(*v));
-	struct memsample base, at;
+	struct memsample at;
 	struct floor_sample s;
 	char why[256];
 	uint64_t t0, td;
@@ -250,7 +287,6 @@ static void floor_step(struct dctx *c, unsigned n, struct hold *h)
 		h->status = "out of memory";
 		return;
 	}
-	baseline(&base);
 	t0 = mono_ns();
 	for (; made < n; made++)
 		if (floor_hold(&c->fc, FLOOR_HLT, &v[made], &s, why,
@@ -262,21 +298,22 @@ static void floor_step(struct dctx *c, unsigned n, struct hold *h)
 	h->all_ready_ns = mono_ns() - t0;
 	h->quiet = mem_wait_quiet(QUIET_WINDOW_NS, QUIET_CPU_SHARE,
 				  mono_ns() + 5 * S_NS, &at);
+	holder_sample(hd);
 	td = mono_ns();
 	for (unsigned i = 0; i < made; i++)
 		floor_release(&v[i]);
 	h->teardown_ns = mono_ns() - td;
 	h->ready = made;
 	h->valid = made == n && h->quiet;
-	h->kib_per_vm = mem_avail_drop_kib(&base, &at, n);
 	free(v);
 }
 
 /* n QEMU processes on the idle PVH guest, all started at once. */
-static void qemu_step(struct dctx *c, unsigned n, struct hold *h)
+static void qemu_step(struct dctx *c, unsigned n, struct hold *h,
+		      struct holder *hd)
 {
 	struct child *v = calloc(n, sizeof(*v));
-	struct memsample base, at;
+	struct memsample at;
 	uint64_t t0, deadline, td;
 	unsigned started = 0;
 
@@ -284,7 +321,6 @@ static void qemu_step(struct dctx *c, unsigned n, struct hold *h)
 		h->status = "out of memory";
 		return;
 	}
-	baseline(&base);
 	t0 = mono_ns();
 	for (; started < n; started++) {
 		int rc = qemu_start_idle(&c->o->qemu, &v[started]);
@@ -303,16 +339,146 @@ static void qemu_step(struct dctx *c, unsigned n, struct hold *h)
 	/* Other processes: our own CPU share says nothing about them. */
 	h->quiet =
 		mem_wait_quiet(QUIET_WINDOW_NS, -1, mono_ns() + 5 * S_NS, &at);
+	holder_sample(hd);
 	td = mono_ns();
 	for (unsigned i = 0; i < started; i++)
 		child_wait(&v[i], true);
 	h->teardown_ns = mono_ns() - td;
 	h->valid = h->ready == n && h->quiet;
-	h->kib_per_vm = mem_avail_drop_kib(&base, &at, n);
 	if (!h->valid && !h->note[0])
 		snprintf(h->note, sizeof(h->note), "%u of %u said ready%s",
 			 h->ready, n, h->quiet ? "" : "; memory never settled");
 	free(v);
+}
+
+enum sys { SYS_MOTE, SYS_FLOOR, SYS_QEMU };
+
+/* In the child: into the cgroup, then hold n VMs of the system. */
+static _Noreturn void hold_child(struct dctx *c, enum sys which, unsigned n,
+				 const struct memcg *cg, struct hold *h,
+				 struct holder *hd)
+{
+	if (cg->version && memcg_join(cg, getpid()) < 0) {
+		h->status = "failed";
+		snprintf(h->note, sizeof(h->note), "cannot join %.280s",
+			 cg->dir);
+		_exit(1);
+	}
+	mem_watch(cg);
+	mem_sample(&hd->base);
+	if (which == SYS_MOTE)
+		mote_hold(c, n, h, hd);
+	else if (which == SYS_FLOOR)
+		floor_step(c, n, h, hd);
+	else
+		qemu_step(c, n, h, hd);
+	_exit(0);
+}
+
+/* The parent's samples: usage of the cgroup over its value at the child's
+ * start (or the drop in MemAvailable), per VM, SAMPLE_GAP_NS apart. */
+static void take_samples(const struct memcg *cg, const struct memsample *base,
+			 long long cg_base, unsigned n, struct hold *h)
+{
+	double avail[MEM_SAMPLES], kmem = -1;
+
+	for (unsigned i = 0; i < MEM_SAMPLES; i++) {
+		struct memcg_usage u;
+		struct memsample m;
+
+		if (i)
+			nanosleep(&(struct timespec){0, SAMPLE_GAP_NS}, NULL);
+		mem_sample(&m);
+		avail[i] = mem_avail_drop_kib(base, &m, n);
+		if (cg->version && memcg_read(cg, &u) == 0) {
+			h->mem.kib[h->mem.n++] = (double)(u.kib - cg_base) / n;
+			kmem = u.kmem_kib >= 0 ? (double)u.kmem_kib / n : -1;
+		} else if (!cg->version) {
+			h->mem.kib[h->mem.n++] = avail[i];
+		}
+	}
+	h->avail_kib_per_vm = stats_median_d(avail, MEM_SAMPLES);
+	h->kmem_kib_per_vm = kmem;
+}
+
+/* One system at one step: a child in a fresh cgroup holds n VMs. */
+static void hold_step(struct dctx *c, enum sys which, unsigned n,
+		      double limit_kib, struct hold *h)
+{
+	struct hold *sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
+			       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct holder hd = {0};
+	struct memcg cg = {0};
+	struct memsample base;
+	int up[2] = {-1, -1}, down[2] = {-1, -1}, st = 0;
+	char name[64], ch;
+	pid_t pid = -1;
+
+	if (sh == MAP_FAILED) {
+		h->status = "out of memory";
+		return;
+	}
+	memset(sh, 0, sizeof(*sh));
+	baseline(&base);
+	snprintf(name, sizeof(name), "mote-bench-%d-%u", (int)getpid(),
+		 c->seq++);
+	if (c->use_cgroup && memcg_create(&cg, name) < 0) {
+		h->status = "failed";
+		snprintf(h->note, sizeof(h->note), "%s", cg.why);
+		goto out;
+	}
+	if (pipe2(up, O_CLOEXEC) < 0 || pipe2(down, O_CLOEXEC) < 0 ||
+	    (pid = fork()) < 0) {
+		h->status = "failed";
+		snprintf(h->note, sizeof(h->note), "cannot fork: %s",
+			 strerror(errno));
+		goto out;
+	}
+	if (pid == 0) {
+		close(up[0]);
+		close(down[1]);
+		hd.to_parent = up[1];
+		hd.from_parent = down[0];
+		hold_child(c, which, n, &cg, sh, &hd);
+	}
+	close(up[1]);
+	close(down[0]);
+	up[1] = down[0] = -1;
+	/* The child's group is empty until it joins: usage starts at 0. */
+	if (read(up[0], &ch, 1) == 1) {
+		take_samples(&cg, &base, 0, n, sh);
+		if (write(down[1], "D", 1) != 1)
+			kill(pid, SIGKILL);
+	}
+	close(down[1]);
+	down[1] = -1;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	*h = *sh;
+	if (!h->status && (!WIFEXITED(st) || WEXITSTATUS(st) != 0)) {
+		h->status = "failed";
+		if (!h->note[0])
+			snprintf(h->note, sizeof(h->note),
+				 "the holding process ended with status %#x",
+				 st);
+	}
+	h->mem.limit_kib = limit_kib;
+	if (!h->status) {
+		if (!mem_judge(&h->mem)) {
+			h->valid = false;
+			snprintf(h->note, sizeof(h->note), "%s", h->mem.why);
+		}
+		h->kib_per_vm = h->mem.median;
+	}
+out:
+	for (int i = 0; i < 2; i++) {
+		if (up[i] >= 0)
+			close(up[i]);
+		if (down[i] >= 0)
+			close(down[i]);
+	}
+	memcg_remove(&cg);
+	munmap(sh, sizeof(*sh));
 }
 
 /* Raises the soft fd limit to the hard one; returns how many VMs fit. */
@@ -341,6 +507,37 @@ static double worst_kib(const struct density_step *d)
 	return d->floor.kib_per_vm > k ? d->floor.kib_per_vm : k;
 }
 
+/* The kernel's accounting where we can make a memory cgroup; else the
+ * drop in MemAvailable, and the report says why. */
+static void density_method(struct dctx *c, struct density_result *r)
+{
+	struct memcg cg;
+	char name[64];
+
+	snprintf(name, sizeof(name), "mote-bench-%d-probe", (int)getpid());
+	c->use_cgroup = memcg_create(&cg, name) == 0;
+	r->cgroup_version = cg.version;
+	if (c->use_cgroup)
+		snprintf(r->memory_method, sizeof(r->memory_method),
+			 "memory cgroup v%d per system and step: the group's "
+			 "usage (%s, kernel memory included) over its value "
+			 "when the holding process joined, divided by the "
+			 "number of VMs; %d samples %.0f ms apart once usage "
+			 "stopped moving (1 MiB over 200 ms): median, min, max",
+			 cg.version,
+			 cg.version == 2 ? "memory.current"
+					 : "memory.usage_in_bytes",
+			 MEM_SAMPLES, SAMPLE_GAP_NS / 1e6);
+	else
+		snprintf(r->memory_method, sizeof(r->memory_method),
+			 "drop in MemAvailable from a settled baseline, "
+			 "divided by the number of VMs (%d samples): no memory "
+			 "cgroup (%s), so other processes on the host move "
+			 "this figure",
+			 MEM_SAMPLES, cg.why);
+	memcg_remove(&cg);
+}
+
 int bench_density(const struct bench_opts *o, struct density_result *r,
 		  struct mote_err *err)
 {
@@ -356,6 +553,7 @@ int bench_density(const struct bench_opts *o, struct density_result *r,
 	memset(r, 0, sizeof(*r));
 	bench_image(o, "idle", idle_args, 1, &c.is);
 	image_label(&c.is, r->image, sizeof(r->image));
+	r->is = c.is;
 	if (mem_sample(&now) < 0)
 		return err_set(err, ENOENT,
 			       "density: cannot read "
@@ -367,6 +565,7 @@ int bench_density(const struct bench_opts *o, struct density_result *r,
 		o->max_seconds > 0 ? o->max_seconds : MAX_SECONDS_DEFAULT;
 	r->max_vms = o->max_vms;
 	r->qemu_max_vms = o->qemu_max_vms ? o->qemu_max_vms : QEMU_MAX_DEFAULT;
+	density_method(&c, r);
 	rc = image_open(c.is.path, o->mem, &c.img, err);
 	if (rc < 0)
 		return rc;
@@ -380,7 +579,6 @@ int bench_density(const struct bench_opts *o, struct density_result *r,
 	     k++) {
 		unsigned n = default_steps[k];
 		struct density_step *d = &r->step[r->nsteps];
-		struct progress p;
 
 		if (r->max_vms && n > r->max_vms) {
 			snprintf(r->stop, sizeof(r->stop),
@@ -406,12 +604,16 @@ int bench_density(const struct bench_opts *o, struct density_result *r,
 		}
 		d->vms = n;
 		r->nsteps++;
-		progress_begin(&p, o->quiet, 0, "density: %u VMs", n);
+		bench_phase(o, "density: %u VMs", n);
 		if (o->no_floor)
 			d->floor.status = "skipped (--no-floor)";
 		else
-			floor_step(&c, n, &d->floor);
-		mote_hold(&c, n, &d->mote);
+			hold_step(&c, SYS_FLOOR, n, FLOOR_VM_KIB, &d->floor);
+		hold_step(&c, SYS_MOTE, n, (double)(o->mem >> 10), &d->mote);
+		if (d->mote.all_ready_ns && d->mote.ready) {
+			c.ns_per_vm = d->mote.all_ready_ns / n;
+			c.last_n = n;
+		}
 		if (o->no_qemu)
 			d->qemu.status = "skipped (--no-qemu)";
 		else if (o->qemu.status)
@@ -423,8 +625,8 @@ int bench_density(const struct bench_opts *o, struct density_result *r,
 				 (double)r->max_mem)
 			d->qemu.status = "over the memory bound";
 		else
-			qemu_step(&c, n, &d->qemu);
-		progress_end(&p);
+			hold_step(&c, SYS_QEMU, n, QEMU_VM_KIB + QEMU_PROCESS_KIB,
+				  &d->qemu);
 		if (!d->mote.valid) {
 			snprintf(r->stop, sizeof(r->stop), "mote at %u VMs: %s",
 				 n, d->mote.note[0] ? d->mote.note : "failed");
@@ -442,21 +644,64 @@ int bench_density(const struct bench_opts *o, struct density_result *r,
 		snprintf(r->stop, sizeof(r->stop), "largest step done");
 	floor_close(&c.fc);
 	image_close(&c.img);
+	if (!r->nsteps)
+		return err_set(err, ERANGE, "density: no step measured: %s",
+			       r->stop);
 	return 0;
 }
 
-static void hold_json(struct jw *j, const char *key, const struct hold *h,
-		      bool mote)
+bool density_all_valid(const struct density_result *r)
 {
+	for (unsigned k = 0; k < r->nsteps; k++) {
+		const struct hold *h[] = {&r->step[k].mote, &r->step[k].floor,
+					  &r->step[k].qemu};
+
+		for (int i = 0; i < 3; i++)
+			if (!h[i]->status && !h[i]->valid)
+				return false;
+	}
+	return r->nsteps > 0;
+}
+
+void density_hold_json(struct jw *j, const char *key, const struct hold *h,
+		       bool mote)
+{
+	const struct mem_figure *m = &h->mem;
+	bool valid = h->valid && m->possible;
+
 	jw_obj(j, key);
 	jw_str(j, "status", h->status ? h->status : "measured");
 	if (!h->status) {
-		jw_bool(j, "valid", h->valid);
+		jw_bool(j, "valid", valid);
 		jw_bool(j, "quiet", h->quiet);
 		if (h->note[0])
 			jw_str(j, "note", h->note);
-		jw_num(j, "host_kib_per_vm", h->kib_per_vm, 1);
-		jw_num(j, "host_mib_per_vm", h->kib_per_vm / 1024, 3);
+		if (!valid)
+			jw_str(j, "invalid_reason",
+			       !m->possible ? m->why
+			       : h->note[0] ? h->note
+					    : "not every VM was ready and idle");
+		/* An impossible figure is no figure: null, samples kept. */
+		if (m->possible) {
+			jw_num(j, "host_kib_per_vm", m->median, 1);
+			jw_num(j, "host_mib_per_vm", m->median / 1024, 3);
+		} else {
+			jw_null(j, "host_kib_per_vm");
+			jw_null(j, "host_mib_per_vm");
+		}
+		jw_arr(j, "samples_kib_per_vm");
+		for (unsigned i = 0; i < m->n; i++)
+			jw_num(j, NULL, m->kib[i], 1);
+		jw_arr_end(j);
+		jw_num(j, "min_kib_per_vm", m->min, 1);
+		jw_num(j, "max_kib_per_vm", m->max, 1);
+		jw_num(j, "spread", m->spread, 3);
+		jw_num(j, "limit_kib_per_vm", m->limit_kib, 0);
+		if (h->kmem_kib_per_vm >= 0)
+			jw_num(j, "kernel_kib_per_vm", h->kmem_kib_per_vm, 1);
+		else
+			jw_null(j, "kernel_kib_per_vm");
+		jw_num(j, "memavailable_kib_per_vm", h->avail_kib_per_vm, 1);
 		if (mote)
 			jw_num(j, "rss_kib_per_vm", h->rss_kib_per_vm, 1);
 		jw_num(j, "all_ready_ms", h->all_ready_ns / 1e6, 1);
@@ -475,16 +720,16 @@ void density_json(struct jw *j, const struct density_result *r)
 {
 	jw_obj(j, "density");
 	jw_str(j, "image", r->image);
+	image_spec_json(j, &r->is);
 	jw_int(j, "warm_pool_vms", r->warm_n);
 	jw_num(j, "warm_pool_all_ready_ms", r->warm_all_ready_ns / 1e6, 2);
 	jw_num(j, "warm_pool_all_first_insn_ms", r->warm_all_first_ns / 1e6,
 	       2);
 	if (r->warm_note[0])
 		jw_str(j, "warm_pool_note", r->warm_note);
-	jw_str(j, "memory_method",
-	       "drop in MemAvailable from a settled baseline to a sample "
-	       "taken once memory stopped moving (1 MiB over 200 ms) with all "
-	       "VMs ready, divided by the number of VMs");
+	jw_str(j, "memory_method", r->memory_method);
+	jw_int(j, "cgroup_version", r->cgroup_version);
+	jw_int(j, "samples_per_step", MEM_SAMPLES);
 	jw_str(j, "ready",
 	       "mote: READY hypercall (else the first instruction if the "
 	       "guest reported it, counted in ready_missing); floor: all "
@@ -502,9 +747,9 @@ void density_json(struct jw *j, const struct density_result *r)
 
 		jw_obj(j, NULL);
 		jw_int(j, "vms", d->vms);
-		hold_json(j, "mote", &d->mote, true);
-		hold_json(j, "floor", &d->floor, false);
-		hold_json(j, "qemu", &d->qemu, false);
+		density_hold_json(j, "mote", &d->mote, true);
+		density_hold_json(j, "floor", &d->floor, false);
+		density_hold_json(j, "qemu", &d->qemu, false);
 		jw_obj_end(j);
 	}
 	jw_arr_end(j);
@@ -514,108 +759,54 @@ void density_json(struct jw *j, const struct density_result *r)
 static void cell(FILE *f, const struct hold *h)
 {
 	if (h->status)
-		fprintf(f, " %21s", h->status);
+		fprintf(f, " %27s", h->status);
+	else if (!h->mem.possible)
+		fprintf(f, " %27s", "(!) impossible sample");
 	else
-		fprintf(f, " %7.0f %8.1f %4s", h->kib_per_vm,
-			h->all_ready_ns / 1e6, h->valid ? "" : "(!)");
+		fprintf(f, " %7.0f ±%4.1f%% %8.1f %4s", h->kib_per_vm,
+			100 * h->mem.spread, h->all_ready_ns / 1e6,
+			h->valid ? "" : "(!)");
 }
 
 void density_print(FILE *f, const struct density_result *r)
 {
 	fprintf(f,
 		"density: %s; bounds: %.0f MiB, %.1f s to ready; KiB of host "
-		"memory per VM, ms until all ready\n",
-		r->image, (double)r->max_mem / 1048576, r->max_seconds);
-	fprintf(f, "  %6s | %-21s | %-21s | %-21s\n", "VMs", "mote KiB  ms",
+		"memory per VM (median of %d samples, spread), ms until all "
+		"ready\n  memory: %s\n",
+		r->image, (double)r->max_mem / 1048576, r->max_seconds,
+		MEM_SAMPLES, r->cgroup_version ? "memory cgroup" : "MemAvailable");
+	fprintf(f, "  %6s | %-27s | %-27s | %-27s\n", "VMs", "mote KiB  ms",
 		"floor KiB  ms", "QEMU KiB  ms");
 	for (unsigned k = 0; k < r->nsteps; k++) {
 		const struct density_step *d = &r->step[k];
+		const struct hold *h[] = {&d->mote, &d->floor, &d->qemu};
+		static const char *const names[] = {"mote", "floor", "QEMU"};
 
 		fprintf(f, "  %6u |", d->vms);
-		cell(f, &d->mote);
-		fprintf(f, " |");
-		cell(f, &d->floor);
-		fprintf(f, " |");
-		cell(f, &d->qemu);
-		fputc('\n', f);
+		for (int i = 0; i < 3; i++) {
+			cell(f, h[i]);
+			fputs(i < 2 ? " |" : "\n", f);
+		}
 		if (d->mote.ready_missing)
 			fprintf(f,
 				"         no READY from %u VMs: timed to their "
 				"first instruction where known\n",
 				d->mote.ready_missing);
-		if (!d->mote.valid && d->mote.note[0])
-			fprintf(f, "         (!) mote: %s\n", d->mote.note);
+		for (int i = 0; i < 3; i++)
+			if (!h[i]->status && !h[i]->valid && h[i]->note[0])
+				fprintf(f, "         (!) %s: %s\n", names[i],
+					h[i]->note);
 	}
 	fprintf(f, "  stopped: %s\n", r->stop);
 	if (r->warm_all_ready_ns)
 		fprintf(f,
 			"  %u VMs from a full warm pool, after the first start: "
-			"all at their first instruction %.2f ms (target <= 10 "
-			"ms), all ready %.2f ms\n",
+			"all at their first instruction %.2f ms, all ready "
+			"%.2f ms\n",
 			r->warm_n, r->warm_all_first_ns / 1e6,
 			r->warm_all_ready_ns / 1e6);
 	else
 		fprintf(f, "  %u VMs from a warm pool: not measured: %s\n",
 			r->warm_n, r->warm_note);
-}
-
-int density_plot(const struct density_result *r, const char *png,
-		 struct mote_err *err)
-{
-	static const char *const names[] = {"mote", "raw-KVM floor",
-					    "QEMU microvm"};
-	char *script = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&script, &len);
-	unsigned points[3] = {0};
-	bool first = true;
-	int rc;
-
-	if (!f)
-		return err_set(err, ENOMEM, "out of memory");
-	for (int w = 0; w < 3; w++) {
-		fprintf(f, "$d%d << EOD\n", w);
-		for (unsigned k = 0; k < r->nsteps; k++) {
-			const struct density_step *d = &r->step[k];
-			const struct hold *h = w == 0	? &d->mote
-					       : w == 1 ? &d->floor
-							: &d->qemu;
-
-			if (!h->status && h->kib_per_vm > 0) {
-				fprintf(f, "%u %.4f\n", d->vms,
-					h->kib_per_vm / 1024);
-				points[w]++;
-			}
-		}
-		fprintf(f, "EOD\n");
-	}
-	fprintf(f,
-		"set terminal pngcairo size 960,600 font ',10'\n"
-		"set output '%s'\n"
-		"set title 'mote bench density: host memory per idle VM (%s)'\n"
-		"set xlabel 'concurrent VMs (log scale)'\n"
-		"set ylabel 'host memory per VM (MiB, log scale)'\n"
-		"set logscale xy\nset grid\nset key top right\n"
-		"set offsets graph 0.05, graph 0.05, 0, 0\n"
-		"plot ",
-		png, r->image);
-	/* gnuplot refuses an empty data block: plot only what was measured */
-	for (int w = 0; w < 3; w++) {
-		if (!points[w])
-			continue;
-		fprintf(f,
-			"%s$d%d using 1:2 with linespoints lw 2 pt 7 "
-			"title '%s'",
-			first ? "" : ", ", w, names[w]);
-		first = false;
-	}
-	fprintf(f, "\n");
-	fclose(f);
-	if (first) {
-		free(script);
-		return err_set(err, ENODATA, "density: nothing to plot");
-	}
-	rc = plot_run(script, png, err);
-	free(script);
-	return rc;
 }

@@ -14,7 +14,9 @@
 #include "err.h"
 #include "json.h"
 #include "machine.h"
+#include "meminfo.h"
 #include "qemu.h"
+#include "opt.h"
 #include "stats.h"
 
 #define MS_NS		   1000000ull
@@ -40,6 +42,7 @@ struct bench_opts {
 	double max_seconds;    /* density: all-ready time bound per step */
 	unsigned qemu_max_vms; /* density: largest QEMU step */
 	bool no_qemu, no_floor, quiet;
+	bool strict; /* exit 1 when a density step is not valid */
 	unsigned ninclude; /* all: NAME=FILE.json reports to embed */
 	const char *include[BENCH_MAX_INCLUDES];
 	/* found at start-up */
@@ -47,6 +50,19 @@ struct bench_opts {
 	char exe_dir[PATH_MAX]; /* its directory: guests/ and bench/ are there
 				 */
 	struct qemu qemu;
+	/* for the report: the option table and the command line */
+	const struct opt *table;
+	size_t ntable;
+	int argc;
+	char **argv;
+};
+
+/* The image a command boots: --image and its "--" arguments, or the
+ * command's default example guest with its default arguments. */
+struct image_spec {
+	char path[PATH_MAX];
+	int argc;
+	char *argv[BENCH_MAX_ARGS + 2]; /* argv[0] = path; NULL-terminated */
 };
 
 /* Where a sample's "ready" came from. */
@@ -90,6 +106,7 @@ void series_json(struct jw *j, const struct series *s, bool samples);
 enum { B_COLD, B_POOLED, B_PROCESS, B_NOJAIL, B_FLOOR, B_QEMU, B_NSERIES };
 struct boot_result {
 	char image[512]; /* path and arguments */
+	struct image_spec is;
 	unsigned runs, warmup;
 	struct series ser[B_NSERIES];
 };
@@ -97,22 +114,26 @@ int bench_boot(const struct bench_opts *o, struct boot_result *r,
 	       struct mote_err *err);
 void boot_json(struct jw *j, const struct boot_result *r);
 void boot_print(FILE *f, const struct boot_result *r);
-int boot_plot(const struct boot_result *r, const char *png,
-	      struct mote_err *err);
 void boot_free(struct boot_result *r);
-/* a's p50 over b's p50, to ready or to exit; 0 when either is missing. */
-double boot_ratio(const struct boot_result *r, int a, int b, bool ready);
+/* a's p50 over b's p50, to ready or to exit; NAN when either is missing,
+ * with the reason in *why. */
+double boot_ratio(const struct boot_result *r, int a, int b, bool ready,
+		  const char **why);
 
 /* ---- density ---- */
 #define DENSITY_MAX_STEPS 24
 /* One system (mote, floor or QEMU) holding n VMs at once. */
 struct hold {
 	const char *status; /* NULL: measured; else why not */
-	bool valid;	    /* every VM ready and still idle at the sample */
-	bool quiet;	    /* host memory had settled at the sample */
+	bool valid; /* every VM ready and still idle at the samples, memory
+		       settled, every sample possible */
+	bool quiet; /* memory had settled at the sample */
 	char note[320];
-	double kib_per_vm;     /* drop in MemAvailable / n */
-	double rss_kib_per_vm; /* mote only: this process's RSS growth / n */
+	double kib_per_vm;	 /* mem.median */
+	struct mem_figure mem;	 /* per-VM samples: cgroup, or MemAvailable */
+	double avail_kib_per_vm; /* drop in MemAvailable / n: a cross-check */
+	double kmem_kib_per_vm;	 /* kernel memory in the cgroup / n; <0: ? */
+	double rss_kib_per_vm; /* mote only: the holder's RSS growth / n */
 	uint64_t all_ready_ns; /* first start -> last VM ready */
 	uint64_t teardown_ns;
 	unsigned ready, ready_missing, early, failed;
@@ -123,12 +144,15 @@ struct density_step {
 };
 struct density_result {
 	char image[512];
+	struct image_spec is;
 	uint64_t max_mem;
 	double max_seconds;
 	unsigned max_vms, qemu_max_vms;
 	unsigned nsteps;
 	struct density_step step[DENSITY_MAX_STEPS];
 	char stop[200]; /* why the ramp ended */
+	int cgroup_version; /* 0: MemAvailable was the measure */
+	char memory_method[400];
 	/* WARM_BATCH idle VMs started at once from a full warm pool: first
 	 * start -> last VM ready, and -> the last first guest instruction
 	 * (0: not measured; warm_note says why) */
@@ -139,9 +163,13 @@ struct density_result {
 int bench_density(const struct bench_opts *o, struct density_result *r,
 		  struct mote_err *err);
 void density_json(struct jw *j, const struct density_result *r);
+/* One system's figures at one step; never "valid": true for a step with
+ * an impossible sample. */
+void density_hold_json(struct jw *j, const char *key, const struct hold *h,
+		       bool mote);
 void density_print(FILE *f, const struct density_result *r);
-int density_plot(const struct density_result *r, const char *png,
-		 struct mote_err *err);
+/* Every measured system at every step valid (and at least one step). */
+bool density_all_valid(const struct density_result *r);
 
 /* ---- rate ---- */
 #define RATE_MAX_RUNS 16
@@ -155,6 +183,7 @@ struct rate_line {
 };
 struct rate_result {
 	char image[512];
+	struct image_spec is;
 	unsigned runs;
 	double seconds;
 	struct rate_line line[R_NLINES];
@@ -189,12 +218,9 @@ struct bench_report {
 	const char *inc_path[BENCH_MAX_INCLUDES];
 	char *inc_text[BENCH_MAX_INCLUDES]; /* NULL: unreadable */
 };
-void machine_json(struct jw *j, const struct machine *m);
 int report_json(const char *path, const struct bench_report *r,
 		struct mote_err *err);
-/* The markdown tables that the README shows. */
-void report_md(FILE *f, const struct bench_report *r);
-/* Plain-text report on stdout: the machine, each benchmark, the table. */
+/* Plain-text report on stdout: the machine, each benchmark. */
 void report_print(FILE *f, const struct bench_report *r);
 
 /* ---- shared helpers ---- */
@@ -202,24 +228,18 @@ void report_print(FILE *f, const struct bench_report *r);
 /* Path of an example guest or bench file next to this binary. */
 void bench_path(const struct bench_opts *o, const char *rel, char *out,
 		size_t len);
-/* The image a command boots: --image and its "--" arguments, or the
- * command's default example guest with its default arguments. */
-struct image_spec {
-	char path[PATH_MAX];
-	int argc;
-	char *argv[BENCH_MAX_ARGS + 2]; /* argv[0] = path; NULL-terminated */
-};
 void bench_image(const struct bench_opts *o, const char *default_guest,
 		 const char *const *default_args, int ndefault,
 		 struct image_spec *is);
 /* "path arg1 arg2", for the reports. */
 void image_label(const struct image_spec *is, char *out, size_t len);
-/* Median of the first n values; sorts a copy. */
-double median_d(const double *v, size_t n);
+/* "bench: PHASE" on stderr, unless --quiet. */
+void bench_phase(const struct bench_opts *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* PREFIX_path, PREFIX_args and PREFIX_sha256 of the image. */
+void image_spec_json(struct jw *j, const struct image_spec *is);
 /* A struct mote_stdio write that drops the output and counts it into
  * the size_t at ctx. */
 ssize_t bench_discard(void *ctx, int fd, const void *buf, size_t len);
-/* Runs gnuplot on script (text); png is what it should have made. */
-int plot_run(const char *script, const char *png, struct mote_err *err);
 
 #endif

@@ -6,7 +6,21 @@
 
 #include <math.h>
 
-#include "machine.h"
+void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
 
 void jw_init(struct jw *j, FILE *f)
 {
@@ -131,6 +145,18 @@ void jw_raw(struct jw *j, const char *key, const char *text)
 	}
 }
 
+void small_sample_note(struct jw *j, size_t n)
+{
+	char note[80];
+
+	/* Nearest rank: p is the maximum while p/100 * n > n - 1. */
+	if (n == 0 || n >= 100)
+		return;
+	snprintf(note, sizeof(note), "n=%zu: p99 is the maximum%s", n,
+		 n < 10 ? ", and so is p90" : "");
+	jw_str(j, "small_sample", note);
+}
+
 void jw_stats_us(struct jw *j, const char *key, const struct stats *s)
 {
 	jw_obj(j, key);
@@ -141,5 +167,6 @@ void jw_stats_us(struct jw *j, const char *key, const struct stats *s)
 	jw_num(j, "p99", s->p99 / 1e3, 1);
 	jw_num(j, "max", s->max / 1e3, 1);
 	jw_num(j, "mean", s->mean / 1e3, 1);
+	small_sample_note(j, s->n);
 	jw_obj_end(j);
 }

@@ -21,6 +21,8 @@ struct jw {
 };
 
 void jw_init(struct jw *j, FILE *f);
+/* s as a JSON string, quotes and escapes included. */
+void json_str(FILE *f, const char *s);
 
 /* key is NULL inside an array (and for the top-level value). */
 void jw_obj(struct jw *j, const char *key);
@@ -38,7 +40,10 @@ void jw_null(struct jw *j, const char *key);
 /* A JSON text written by someone else, inserted as the value of key. */
 void jw_raw(struct jw *j, const char *key, const char *text);
 
-/* {"n", "min", "p50", "p90", "p99", "max", "mean"} of ns values, in µs. */
+/* "small_sample": "n=50: p99 is the maximum" when n is below 100. */
+void small_sample_note(struct jw *j, size_t n);
+/* {"n", "min", "p50", "p90", "p99", "max", "mean"} of ns values, in µs,
+ * and the small-sample note. */
 void jw_stats_us(struct jw *j, const char *key, const struct stats *s);
 
 #endif

@@ -189,25 +189,3 @@ void kvm_flavour_decide(struct kvm_flavour *k)
 	}
 	k->name = kvm_names[k->kind];
 }
-
-/* The only strings we print are paths and CPU names; escape them anyway. */
-void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
-const char *verdict(int pass)
-{
-	return pass ? "PASS" : "MISS";
-}

@@ -1,6 +1,6 @@
 /*
  * Benchmark context shared by the benchmark programs: which machine (and
- * which kind of KVM), how busy it was while we ran, and JSON strings.
+ * which kind of KVM), and how busy it was while we ran.
  */
 #ifndef MOTE_BENCH_MACHINE_H
 #define MOTE_BENCH_MACHINE_H
@@ -55,8 +55,5 @@ void cpu_times(struct cpu_times *ct);
 /* Fills m->others_cpu and m->load_end from two cpu_times samples. */
 void host_load(struct machine *m, const struct cpu_times *a,
 	       const struct cpu_times *b);
-
-void json_str(FILE *f, const char *s);
-const char *verdict(int pass);
 
 #endif

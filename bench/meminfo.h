@@ -8,10 +8,17 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct memcg;
+
 struct memsample {
 	uint64_t t, cpu;	    /* mono_ns; this process's CPU time, ns */
 	long long avail_kb, rss_kb; /* MemAvailable; VmRSS (-1: unknown) */
+	long long cg_kb; /* the mem_watch cgroup's usage (-1: none) */
 };
+
+/* From now on, samples also read this cgroup's usage, and "quiet" means
+ * that usage stopped moving (NULL: MemAvailable again). */
+void mem_watch(const struct memcg *cg);
 
 /* Returns 0 or a negative errno (no /proc/meminfo). */
 int mem_sample(struct memsample *m);
@@ -28,5 +35,23 @@ bool mem_wait_quiet(uint64_t window, double cpu_share, uint64_t deadline,
 /* KiB per VM by which MemAvailable fell from a to b. */
 double mem_avail_drop_kib(const struct memsample *a, const struct memsample *b,
 			  unsigned vms);
+
+/*
+ * Memory per VM from several samples of one step: the median, the spread
+ * and whether every sample is possible (from 0 to limit_kib, the most one
+ * VM can use). A step with an impossible sample is not valid.
+ */
+#define MEM_SAMPLES 3
+struct mem_figure {
+	unsigned n;
+	double kib[MEM_SAMPLES]; /* per VM, in the order taken */
+	double limit_kib;
+	/* filled by mem_judge */
+	double median, min, max;
+	double spread; /* (max - min) / median; 0 when median <= 0 */
+	bool possible;
+	char why[160]; /* when not possible */
+};
+bool mem_judge(struct mem_figure *f);
 
 #endif

@@ -14,7 +14,6 @@
 #include "floor.h"
 #include "harness.h"
 #include "image.h"
-#include "progress.h"
 #include "timeutil.h"
 
 #define RATE_RUNS    3
@@ -242,13 +241,13 @@ int bench_rate(const struct bench_opts *o, struct rate_result *r,
 				   .discard = {.write = bench_discard}};
 	c.discard.ctx = &c.out_bytes;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	struct progress p;
 	char why[256];
 	int rc = 0;
 
 	memset(r, 0, sizeof(*r));
 	bench_image(o, "hello", NULL, 0, &c.is);
 	image_label(&c.is, r->image, sizeof(r->image));
+	r->is = c.is;
 	r->runs = o->runs ? o->runs : RATE_RUNS;
 	r->runs = r->runs > RATE_MAX_RUNS ? RATE_MAX_RUNS : r->runs;
 	r->seconds = o->seconds;
@@ -261,26 +260,20 @@ int bench_rate(const struct bench_opts *o, struct rate_result *r,
 	c.fc.kvm_fd = -1;
 	if (!r->line[R_FLOOR].status && floor_open(&c.fc, why, sizeof(why)) < 0)
 		r->line[R_FLOOR].status = "failed: cannot open /dev/kvm";
-	progress_begin(&p, o->quiet, r->runs * R_NLINES,
-		       "rate: %s, %.1f s per system and run", c.is.path,
-		       r->seconds);
+	bench_phase(o, "rate: %s, %u runs of %.1f s per system", c.is.path,
+		    r->runs, r->seconds);
 	/* Runs alternate the systems, so drift in the host hits all. */
 	for (unsigned run = 0; run < r->runs && rc == 0; run++) {
 		rc = mote_run(&c, true, run, &r->line[R_POOLED], err);
-		progress_step(&p, run * R_NLINES + 1);
 		if (!rc)
 			rc = mote_run(&c, false, run, &r->line[R_COLD], err);
-		progress_step(&p, run * R_NLINES + 2);
 		if (!rc && !r->line[R_FLOOR].status)
 			rc = threads_run(&c, false, (unsigned)ncpu, run,
 					 &r->line[R_FLOOR], err);
-		progress_step(&p, run * R_NLINES + 3);
 		if (!rc && !r->line[R_QEMU].status)
 			rc = threads_run(&c, true, (unsigned)ncpu, run,
 					 &r->line[R_QEMU], err);
-		progress_step(&p, run * R_NLINES + 4);
 	}
-	progress_end(&p);
 	floor_close(&c.fc);
 	image_close(&c.img);
 	if (rc < 0)
@@ -290,7 +283,11 @@ int bench_rate(const struct bench_opts *o, struct rate_result *r,
 
 		if (l->status)
 			continue;
-		l->per_s = median_d(l->per_s_run, r->runs);
+		double v[RATE_MAX_RUNS];
+
+		/* the median sorts: the report keeps the runs in order */
+		memcpy(v, l->per_s_run, sizeof(v));
+		l->per_s = stats_median_d(v, r->runs);
 		if (series_finish(&l->ser) < 0)
 			return err_set(err, ENOMEM, "out of memory");
 	}
@@ -310,6 +307,7 @@ void rate_json(struct jw *j, const struct rate_result *r)
 {
 	jw_obj(j, "rate");
 	jw_str(j, "image", r->image);
+	image_spec_json(j, &r->is);
 	jw_int(j, "runs", r->runs);
 	jw_num(j, "seconds_per_run", r->seconds, 2);
 	jw_str(j, "per_second", "completed starts / elapsed, median of runs");

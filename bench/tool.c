@@ -5,9 +5,15 @@
 #include "tool.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
+
+static const char *tool_name = "bench";
+
+void tool_init(const char *name)
+{
+	tool_name = name;
+}
 
 void die(const char *fmt, ...)
 {
@@ -21,34 +27,21 @@ void die(const char *fmt, ...)
 	exit(1);
 }
 
-unsigned parse_uint(const char *s, unsigned lo, unsigned hi,
-		    const char *flag)
+void tool_options(struct opt *t, size_t n, int argc, char **argv,
+		  void (*usage)(FILE *f))
 {
-	char *end;
-	unsigned long v;
+	struct mote_err err = {""};
+	bool help;
+	int first = opt_parse(t, n, argc, argv, 1, &help, &err);
 
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || s[0] == '-' || v < lo || v > hi)
-		die("%s: expected a number from %u to %u, got '%s'", flag, lo,
-		    hi, s);
-	return (unsigned)v;
-}
-
-void tool_other_opt(int c, void (*usage)(FILE *f))
-{
-	if (c == 'h') {
+	if (help) {
 		usage(stdout);
 		exit(0);
 	}
-	usage(stderr);
-	exit(2);
-}
-
-void tool_no_operands(int argc, void (*usage)(FILE *f))
-{
-	if (optind != argc) {
-		usage(stderr);
+	if (first >= 0 && first < argc)
+		err_set(&err, EINVAL, "unexpected argument '%s'", argv[first]);
+	if (first < 0 || first < argc) {
+		fprintf(stderr, "%s: %s\n", tool_name, err.msg);
 		exit(2);
 	}
 }
