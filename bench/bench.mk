@@ -1,7 +1,8 @@
 # Benchmarks, included by the top-level Makefile: libbench.a (`mote bench`,
 # linked into mote), the QEMU baseline's PVH guests, the stand-alone
 # helpers, and `make bench`, which writes bench/results/latest.{json,md}
-# and the plots.
+# and the plots (bench/report.py, from the JSON) and puts the table into
+# README.md.
 
 BENCH_DIR := $(BUILD)/bench
 # bench/report.py draws the table and plots from the JSON reports.
@@ -149,3 +150,4 @@ endif
 	$(MOTE) bench all --json $(BENCH_RESULTS)/latest.json \
 		--md $(BENCH_RESULTS)/latest.md --plot-dir $(BENCH_RESULTS) \
 		$(BENCH_INCLUDES) $(BENCH_ARGS)
+	python3 bench/report.py $(BENCH_RESULTS)/latest.json --readme README.md

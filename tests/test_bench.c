@@ -290,6 +290,24 @@ Test(bench_run, boot_report_is_complete_and_consistent)
 	cr_assert_eq(num(v, "schema"), 1);
 	cr_assert_str_eq(str(v, "command"), "boot");
 	check_machine(v);
+	/* what made it */
+	str(v, "mote_version");
+	str(v, "git_commit");
+	str(v, "compiler");
+	cr_assert_geq(jv_path(v, "command_line")->n, 4);
+	cr_assert_eq(num(v, "options.runs"), 20);
+	cr_assert(jv_path(v, "options.no-qemu")->b);
+	cr_assert_eq(strlen(str(v, "boot.image_sha256")), 64);
+	str(v, "boot.image_path");
+	cr_assert_not_null(jv_path(v, "boot.image_args"));
+	/* the skipped baseline: null with its reason, never 0 */
+	cr_assert_eq(jv_path(v, "boot.ratios.process_over_qemu_exit_p50")->type,
+		     JV_NULL);
+	cr_assert_str_eq(
+		str(v, "boot.ratios.process_over_qemu_exit_p50_missing"),
+		"skipped (--no-qemu)");
+	cr_assert_str_eq(str(v, "boot.series.cold.to_exit_us.small_sample"),
+			 "n=20: p99 is the maximum");
 	cr_assert_eq(num(v, "boot.runs"), 20);
 	for (size_t i = 0; i < 5; i++)
 		check_series(v, series[i], 20);
@@ -349,8 +367,22 @@ Test(bench_run, bad_command_lines_are_usage_errors)
 	expect_status(&r, 2);
 	RUN(&r, "bench", "boot", "stray");
 	expect_status(&r, 2);
+	/* one line each, and nothing run */
+	RUN(&r, "bench", "density", "--max-vms", "10");
+	expect_status(&r, 2);
+	cr_assert(strstr(r.err, "below the first density step"), "%s", r.err);
+	cr_assert_eq(strchr(r.err, '\n'), r.err + strlen(r.err) - 1, "%s",
+		     r.err);
+	RUN(&r, "bench", "all", "--max-vms", "99");
+	expect_status(&r, 2);
+	RUN(&r, "bench", "boot", "--plot", "x.txt");
+	expect_status(&r, 2);
+	cr_assert(strstr(r.err, "must end in .png"), "%s", r.err);
+	RUN(&r, "bench", "rate", "--runs", "17");
+	expect_status(&r, 2);
 	RUN(&r, "bench", "--help");
 	expect_status(&r, 0);
+	cr_assert_null(strstr(r.out, "target"), "%s", r.out);
 	cr_assert(strstr(r.out, "boot|density|rate"), "%s", r.out);
 	RUN(&r, "--help");
 	cr_assert(strstr(r.out, "  bench "), "%s", r.out);
