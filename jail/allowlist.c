@@ -54,7 +54,11 @@
 	SYS("mincore", "resident guest memory for --stats"),               \
 	SYS("read", "a waiting guest's wake-up eventfd; the guest's stdin"), \
 	SYS("poll", "the guest's stdin, until input or the run's deadline"), \
-	SYS("getrandom", "AT_RANDOM and the ENTROPY hypercall")
+	SYS("getrandom", "AT_RANDOM and the ENTROPY hypercall"),             \
+	SYS("memfd_create", "a snapshot's pages, at its snapshot point"),    \
+	SYS("ftruncate", "size the snapshot's memfd"),                       \
+	SYS("pwrite64", "the snapshot's pages into its memfd"),              \
+	SYS("fcntl", "seal the snapshot's memfd")
 
 const struct jail_allow jail_allow_vcpu[] = {
 	MALLOC_ENTRIES, THREAD_ENTRIES, VM_CREATE_ENTRIES, VM_RUN_ENTRIES,
@@ -120,5 +124,7 @@ const struct jail_allow jail_allow_serve[] = {
 	SYS("read", "the completion eventfd, the signalfd, libmicrohttpd's "
 		    "wake-up eventfd"),
 	SYS("clock_gettime", "timestamps where the vDSO falls back to a call"),
+	SYS("rt_sigprocmask", "glibc blocks signals as a thread or the process "
+			      "exits"),
 	{ 0, 0, 0 },
 };

@@ -7,7 +7,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 size_t serve_json_escape(const char *s, size_t len, char *dst, size_t n)
 {
@@ -51,17 +50,28 @@ size_t serve_json_escape(const char *s, size_t len, char *dst, size_t n)
 	return k;
 }
 
-/* "2026-12-06T08:06:01.123Z" */
+/*
+ * "2026-12-06T08:06:01.123Z", computed here: gmtime_r would open
+ * /etc/localtime on its first call, which the jail has not got and the
+ * server thread's allowlist does not allow. (Civil date from days since
+ * the epoch: H. Hinnant's algorithm.)
+ */
 static void iso_time(uint64_t ms, char *dst, size_t n)
 {
-	time_t s = (time_t)(ms / 1000);
-	struct tm tm;
+	uint64_t secs = ms / 1000, days = secs / 86400, rem = secs % 86400;
+	int64_t z = (int64_t)days + 719468, era = z / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+	unsigned d = doy - (153 * mp + 2) / 5 + 1;
+	unsigned m = mp < 10 ? mp + 3 : mp - 9;
+	int64_t y = (int64_t)yoe + era * 400 + (m <= 2);
 
-	char date[32];
-
-	gmtime_r(&s, &tm);
-	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(dst, n, "%.19s.%03uZ", date, (unsigned)(ms % 1000));
+	snprintf(dst, n, "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ",
+		 (unsigned)y % 10000, m % 100, d % 100,
+		 (unsigned)(rem / 3600), (unsigned)(rem / 60 % 60),
+		 (unsigned)(rem % 60), (unsigned)(ms % 1000));
 }
 
 static const char *str_or_null(const char *s, char *buf, size_t n)

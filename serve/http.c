@@ -966,6 +966,9 @@ int serve_http_create(const struct serve_http_config *hc,
 	if (getrandom(&h->id_prefix, sizeof(h->id_prefix), 0) !=
 	    sizeof(h->id_prefix))
 		h->id_prefix = (uint32_t)getpid();
+	/* libmicrohttpd's Date header calls gmtime_r, whose first call
+	 * reads the time zone file: read it now, before the filter. */
+	tzset();
 	h->epfd = epoll_create1(EPOLL_CLOEXEC);
 	h->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (h->epfd < 0 || h->evfd < 0 || watch(h->epfd, h->evfd, &h->evfd) < 0 ||

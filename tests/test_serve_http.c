@@ -1,0 +1,639 @@
+/*
+ * The HTTP front end of `mote serve` against a fake backend (no KVM): curl
+ * and raw sockets for routing, the function contract's statuses and
+ * headers, limits, keep-alive and the drain, with the server thread under
+ * its own seccomp allowlist as in production.
+ */
+#include <criterion/criterion.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <strings.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../jail/jail.h"
+#include "../monitor/timeutil.h"
+#include "../serve/config.h"
+#include "../serve/http.h"
+#include "../serve/invoke.h"
+
+/* ---- a fake backend: each function name is a behaviour ---- */
+
+static const struct serve_config *fake_cfg;
+
+static void put(struct serve_invocation *inv, const char *s)
+{
+	serve_invocation_stdio.write(inv, 1, s, strlen(s));
+}
+
+static void run_fake(struct serve_invocation *inv, const char *name)
+{
+	char buf[4096];
+	ssize_t n;
+
+	inv->res.outcome = MOTE_EXITED;
+	inv->res.status = 0;
+	if (strcmp(name, "echo") == 0) {
+		while ((n = serve_invocation_stdio.read(inv, buf, sizeof(buf),
+							UINT64_MAX)) > 0)
+			serve_invocation_stdio.write(inv, 1, buf, (size_t)n);
+	} else if (strcmp(name, "env") == 0) {
+		for (char **e = inv->envp; *e; e++) {
+			put(inv, *e);
+			put(inv, "\n");
+		}
+	} else if (strcmp(name, "cgi") == 0) {
+		put(inv, "Status: 201 Created\r\nX-Example: yes\r\n"
+			 "Content-Type: text/plain\r\n\r\ncreated\n");
+	} else if (strcmp(name, "badcgi") == 0) {
+		put(inv, "this is not a header\n\nbody");
+	} else if (strcmp(name, "fail") == 0) {
+		put(inv, "went wrong\n");
+		serve_invocation_stdio.write(inv, 2, "oops\n", 5);
+		inv->res.status = 3;
+	} else if (strcmp(name, "crash") == 0) {
+		inv->res.outcome = MOTE_CRASHED;
+		snprintf(inv->res.reason, sizeof(inv->res.reason),
+			 "guest crashed: page fault");
+	} else if (strcmp(name, "spin") == 0) {
+		inv->res.outcome = MOTE_TIMED_OUT;
+		snprintf(inv->res.reason, sizeof(inv->res.reason),
+			 "timed out after 100 ms");
+	} else if (strcmp(name, "flood") == 0) {
+		memset(buf, 'x', sizeof(buf));
+		while (serve_invocation_stdio.write(inv, 1, buf, sizeof(buf)) > 0)
+			;
+	} else if (strcmp(name, "slow") == 0) {
+		usleep(300 * 1000);
+		put(inv, "slow\n");
+	}
+}
+
+struct job {
+	struct serve_invocation *inv;
+	unsigned fn;
+	struct job *next;
+};
+
+/* Workers created before the server thread's filter, as the fleets' are:
+ * the server thread itself never creates a thread. */
+#define FAKE_WORKERS 8
+static pthread_mutex_t fake_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t fake_cond = PTHREAD_COND_INITIALIZER;
+static struct job *fake_head;
+
+static void *fake_worker(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		struct job *j;
+		struct serve_invocation *inv;
+
+		pthread_mutex_lock(&fake_lock);
+		while (!fake_head)
+			pthread_cond_wait(&fake_cond, &fake_lock);
+		j = fake_head;
+		fake_head = j->next;
+		pthread_mutex_unlock(&fake_lock);
+		inv = j->inv;
+		inv->st.t_submit = mono_ns();
+		inv->st.t_vm = inv->st.t_loaded = mono_ns();
+		inv->res.t_start = mono_ns();
+		run_fake(inv, fake_cfg->fns[j->fn].name);
+		inv->res.t_exit = mono_ns();
+		inv->st.from_pool = true;
+		free(j);
+		inv->done(inv);
+	}
+	return NULL;
+}
+
+static int fake_start(void *ctx, unsigned fn, struct serve_invocation *inv,
+		      struct mote_err *err)
+{
+	struct job *j = malloc(sizeof(*j)), **tail;
+
+	(void)ctx;
+	(void)err;
+	cr_assert_not_null(j);
+	j->inv = inv;
+	j->fn = fn;
+	j->next = NULL;
+	pthread_mutex_lock(&fake_lock);
+	for (tail = &fake_head; *tail; tail = &(*tail)->next)
+		;
+	*tail = j;
+	pthread_cond_signal(&fake_cond);
+	pthread_mutex_unlock(&fake_lock);
+	return 0;
+}
+
+static void fake_collect(void *ctx, unsigned fn, struct serve_invocation *inv)
+{
+	(void)ctx;
+	(void)fn;
+	(void)inv; /* the job thread filled res and st */
+}
+
+static unsigned fake_pooled(void *ctx, unsigned fn, unsigned *target)
+{
+	(void)ctx;
+	*target = fake_cfg->fns[fn].pool;
+	return *target;
+}
+
+static const struct serve_backend fake_backend = {
+	fake_start, fake_collect, fake_pooled, NULL,
+};
+
+/* ---- the server under test, on a thread of its own ---- */
+
+static struct serve_config cfg;
+static struct serve_http *server;
+static pthread_t server_thread;
+static int server_rc = -1;
+static unsigned port;
+static char base[64];
+static int log_pipe[2];
+
+static void *serve_thread(void *arg)
+{
+	struct mote_err err = { "" };
+
+	(void)arg;
+	/* The production thread's allowlist: a call outside it kills the
+	 * test process with one line naming it. */
+	cr_assert_eq(jail_seccomp_thread(JAIL_SERVE, &err), 0, "%s", err.msg);
+	server_rc = serve_http_run(server);
+	return NULL;
+}
+
+static void start_server(const char *const *extra)
+{
+	const char *argv[64] = {
+		"--listen", "127.0.0.1:1", "--drain-timeout", "5s",
+		"--max-headers", "50",
+		"--function", "echo=x,max-request=64K,max-response=64K",
+		"--function", "env=x,env=GREETING=hi",
+		"--function", "cgi=x,cgi=on",
+		"--function", "badcgi=x,cgi=on",
+		"--function", "fail=x",
+		"--function", "crash=x",
+		"--function", "spin=x",
+		"--function", "flood=x,max-response=10K",
+		"--function", "slow=x,concurrency=1,queue=1",
+		"--function", "big=x",
+	};
+	int argc = 0, fd, one = 1;
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sa);
+	struct serve_addr addr;
+	struct mote_err err = { "" };
+
+	while (argv[argc])
+		argc++;
+	for (int i = 0; extra && extra[i]; i++)
+		argv[argc++] = extra[i];
+	cr_assert_eq(serve_config_parse(argc, (char **)argv, NULL, &cfg, &err), 0,
+		     "%s", err.msg);
+	fake_cfg = &cfg;
+	/* An ephemeral port, bound here as serve.c binds its sockets. */
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	cr_assert_eq(listen(fd, 512), 0);
+	getsockname(fd, (struct sockaddr *)&sa, &len);
+	port = ntohs(sa.sin_port);
+	snprintf(base, sizeof(base), "http://127.0.0.1:%u", port);
+	cr_assert_eq(serve_listen_parse("127.0.0.1:1", &addr, &err), 0);
+	addr.port = port;
+	cr_assert_eq(pipe(log_pipe), 0);
+	{
+		struct serve_http_config hc = {
+			.cfg = &cfg,
+			.listen_fds = &fd,
+			.addrs = &addr,
+			.nlisten = 1,
+			.backend = &fake_backend,
+			.signal_fd = -1,
+			.log_fd = log_pipe[1],
+		};
+
+		cr_assert_eq(serve_http_create(&hc, &server, &err), 0, "%s",
+			     err.msg);
+	}
+	/* The log is drained by nobody: keep it from filling up. */
+	fcntl(log_pipe[1], F_SETPIPE_SZ, 1 << 20);
+	for (int i = 0; i < FAKE_WORKERS; i++) {
+		pthread_t t;
+
+		cr_assert_eq(pthread_create(&t, NULL, fake_worker, NULL), 0);
+		pthread_detach(t);
+	}
+	cr_assert_eq(pthread_create(&server_thread, NULL, serve_thread, NULL), 0);
+}
+
+static void setup(void)
+{
+	start_server(NULL);
+}
+
+static void teardown(void)
+{
+	if (!server)
+		return;
+	serve_http_stop(server);
+	pthread_join(server_thread, NULL);
+	serve_http_destroy(server);
+	server = NULL;
+	serve_config_free(&cfg);
+}
+
+/* ---- clients ---- */
+
+struct reply {
+	char head[8192], body[1 << 17];
+	size_t body_len;
+	unsigned status;
+};
+
+/* Runs curl with args (a shell fragment) against the server. */
+static void curl(struct reply *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void curl(struct reply *r, const char *fmt, ...)
+{
+	char args[1024], cmd[2048], hpath[] = "/tmp/mote-hdr-XXXXXX";
+	va_list ap;
+	FILE *p, *h;
+	int fd = mkstemp(hpath);
+
+	cr_assert_geq(fd, 0);
+	close(fd);
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof(args), fmt, ap);
+	va_end(ap);
+	snprintf(cmd, sizeof(cmd), "curl -s --max-time 10 -D %s %s", hpath,
+		 args);
+	p = popen(cmd, "r");
+	cr_assert_not_null(p);
+	r->body_len = fread(r->body, 1, sizeof(r->body) - 1, p);
+	r->body[r->body_len] = '\0';
+	pclose(p);
+	h = fopen(hpath, "r");
+	cr_assert_not_null(h);
+	r->head[fread(r->head, 1, sizeof(r->head) - 1, h)] = '\0';
+	fclose(h);
+	unlink(hpath);
+	r->status = 0;
+	sscanf(r->head, "HTTP/1.1 %u", &r->status);
+}
+
+/* The value of header name in r (case-blind), or NULL. */
+static const char *header(const struct reply *r, const char *name)
+{
+	static char v[512];
+	const char *p = r->head;
+	size_t n = strlen(name);
+
+	while ((p = strchr(p, '\n'))) {
+		p++;
+		if (strncasecmp(p, name, n) == 0 && p[n] == ':') {
+			size_t k = strcspn(p + n + 1, "\r\n");
+
+			snprintf(v, sizeof(v), "%.*s", (int)k, p + n + 1);
+			return v[0] == ' ' ? v + 1 : v;
+		}
+	}
+	return NULL;
+}
+
+static void expect_common(const struct reply *r)
+{
+	cr_assert_not_null(header(r, "X-Mote-Request-Id"), "%s", r->head);
+	cr_assert_eq(strlen(header(r, "X-Mote-Request-Id")), 16);
+	cr_assert_not_null(header(r, "Server-Timing"), "%s", r->head);
+	cr_assert_not_null(strstr(header(r, "Server-Timing"), "queue;dur="));
+	cr_assert_not_null(strstr(header(r, "Server-Timing"), "start;dur="));
+	cr_assert_not_null(strstr(header(r, "Server-Timing"), "run;dur="));
+}
+
+/* Sends raw bytes on a new connection; returns what came back before the
+ * server closed it or wait_ms passed. */
+static size_t raw(const void *req, size_t len, char *out, size_t cap,
+		  int wait_ms)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons((uint16_t)port) };
+	struct timeval tv = { wait_ms / 1000, (wait_ms % 1000) * 1000 };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	size_t got = 0;
+	ssize_t n;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (len)
+		cr_assert_eq(send(fd, req, len, MSG_NOSIGNAL), (ssize_t)len);
+	while (got + 1 < cap && (n = recv(fd, out + got, cap - 1 - got, 0)) > 0)
+		got += (size_t)n;
+	out[got] = '\0';
+	close(fd);
+	return got;
+}
+
+/* ---- the tests ---- */
+
+TestSuite(serve_http, .init = setup, .fini = teardown, .timeout = 60);
+
+Test(serve_http, healthz_readyz_and_unknown_paths)
+{
+	struct reply r;
+
+	curl(&r, "%s/healthz", base);
+	cr_assert_eq(r.status, 200);
+	cr_assert_str_eq(r.body, "ok\n");
+	expect_common(&r);
+	curl(&r, "%s/readyz", base);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	curl(&r, "%s/nothing", base);
+	cr_assert_eq(r.status, 404);
+	expect_common(&r);
+	curl(&r, "%s/fn/nosuch", base);
+	cr_assert_eq(r.status, 404);
+	curl(&r, "-X POST %s/healthz", base);
+	cr_assert_eq(r.status, 405);
+	curl(&r, "-X TRACE %s/fn/echo", base);
+	cr_assert_eq(r.status, 405);
+	cr_assert_not_null(header(&r, "Allow"));
+}
+
+Test(serve_http, echo_bodies_small_empty_and_large)
+{
+	struct reply r;
+	char path[] = "/tmp/mote-body-XXXXXX";
+	int fd = mkstemp(path);
+	static char body[60000];
+
+	for (size_t i = 0; i < sizeof(body); i++)
+		body[i] = (char)('a' + i % 26);
+	cr_assert_eq(write(fd, body, sizeof(body)), (ssize_t)sizeof(body));
+	close(fd);
+	curl(&r, "--data-binary @%s %s/fn/echo", path, base);
+	cr_assert_eq(r.status, 200, "%s", r.head);
+	cr_assert_eq(r.body_len, sizeof(body));
+	cr_assert(memcmp(r.body, body, sizeof(body)) == 0);
+	expect_common(&r);
+	cr_assert_str_eq(header(&r, "X-Mote-Outcome"), "ok");
+	/* chunked upload */
+	curl(&r, "-H 'Transfer-Encoding: chunked' --data-binary @%s %s/fn/echo",
+	     path, base);
+	cr_assert_eq(r.status, 200, "%s", r.head);
+	cr_assert_eq(r.body_len, sizeof(body));
+	unlink(path);
+	curl(&r, "-X POST --data-binary '' %s/fn/echo", base);
+	cr_assert_eq(r.status, 200);
+	cr_assert_eq(r.body_len, 0);
+	curl(&r, "%s/fn/echo", base);
+	cr_assert_eq(r.status, 200);
+	cr_assert_eq(r.body_len, 0);
+}
+
+Test(serve_http, environment_as_the_function_sees_it)
+{
+	struct reply r;
+
+	curl(&r, "-H 'X-Test-Header: one' -H 'X-Test-Header: two' "
+		 "-H 'Content-Type: text/x-test' --data-binary 'abc' "
+		 "'%s/fn/env/some/path?a=1&b=%%20'",
+	     base);
+	cr_assert_eq(r.status, 200);
+	cr_assert_not_null(strstr(r.body, "\nREQUEST_METHOD=POST\n"), "%s", r.body);
+	cr_assert_not_null(strstr(r.body, "\nPATH_INFO=/some/path\n"), "%s", r.body);
+	cr_assert_not_null(strstr(r.body, "\nQUERY_STRING=a=1&b=%20\n"), "%s",
+			   r.body);
+	cr_assert_not_null(strstr(r.body, "\nSCRIPT_NAME=/fn/env\n"));
+	cr_assert_not_null(strstr(r.body, "\nCONTENT_LENGTH=3\n"));
+	cr_assert_not_null(strstr(r.body, "\nCONTENT_TYPE=text/x-test\n"));
+	cr_assert_not_null(strstr(r.body, "\nREMOTE_ADDR=127.0.0.1\n"));
+	cr_assert_not_null(strstr(r.body, "\nSERVER_PROTOCOL=HTTP/1.1\n"));
+	cr_assert_not_null(strstr(r.body, "\nSERVER_NAME=127.0.0.1\n"));
+	cr_assert(strstr(r.body, "\nGATEWAY_INTERFACE=CGI/1.1\n") ||
+		  strncmp(r.body, "GATEWAY_INTERFACE=CGI/1.1\n", 26) == 0);
+	cr_assert_not_null(strstr(r.body, "\nHTTP_X_TEST_HEADER=one, two\n"),
+			   "%s", r.body);
+	cr_assert_not_null(strstr(r.body, "\nMOTE_FUNCTION=env\n"));
+	cr_assert_not_null(strstr(r.body, "\nGREETING=hi\n"));
+	cr_assert_null(strstr(r.body, "HTTP_CONTENT_TYPE"));
+	{
+		char want[64];
+
+		snprintf(want, sizeof(want), "\nMOTE_REQUEST_ID=%s\n",
+			 header(&r, "X-Mote-Request-Id"));
+		cr_assert_not_null(strstr(r.body, want), "%s", r.body);
+	}
+}
+
+Test(serve_http, outcomes_and_their_statuses)
+{
+	struct reply r;
+
+	curl(&r, "%s/fn/cgi", base);
+	cr_assert_eq(r.status, 201, "%s", r.head);
+	cr_assert_str_eq(header(&r, "X-Example"), "yes");
+	cr_assert_str_eq(header(&r, "Content-Type"), "text/plain");
+	cr_assert_str_eq(r.body, "created\n");
+	expect_common(&r);
+	curl(&r, "%s/fn/badcgi", base);
+	cr_assert_eq(r.status, 502);
+	cr_assert_str_eq(header(&r, "X-Mote-Outcome"), "bad_cgi");
+	curl(&r, "%s/fn/fail", base);
+	cr_assert_eq(r.status, 500);
+	cr_assert_str_eq(header(&r, "X-Mote-Exit-Status"), "3");
+	cr_assert_str_eq(r.body, "went wrong\n");
+	curl(&r, "%s/fn/crash", base);
+	cr_assert_eq(r.status, 502);
+	cr_assert_str_eq(header(&r, "X-Mote-Outcome"), "crashed");
+	curl(&r, "%s/fn/spin", base);
+	cr_assert_eq(r.status, 504);
+	curl(&r, "%s/fn/flood", base);
+	cr_assert_eq(r.status, 502);
+	cr_assert_str_eq(header(&r, "X-Mote-Outcome"), "output_limit");
+	expect_common(&r);
+}
+
+Test(serve_http, request_body_limits)
+{
+	struct reply r;
+	char cmd[256];
+
+	/* Content-Length past max-request: 413 before the body is read */
+	curl(&r, "-H 'Content-Length: 70000' -H 'Expect:' --data-binary @/dev/null "
+		 "%s/fn/echo", base);
+	cr_assert_eq(r.status, 413, "%s", r.head);
+	snprintf(cmd, sizeof(cmd),
+		 "head -c 70000 /dev/zero | curl -s -o /dev/null -w '%%{http_code}' "
+		 "-H 'Transfer-Encoding: chunked' --data-binary @- %s/fn/echo",
+		 base);
+	{
+		FILE *p = popen(cmd, "r");
+		char code[16] = "";
+
+		cr_assert_not_null(p);
+		cr_assert_not_null(fgets(code, sizeof(code), p));
+		pclose(p);
+		/* a chunked body past the limit: 413, or the connection
+		 * closed (000) when the response cannot be sent mid-body */
+		cr_assert(strcmp(code, "413") == 0 || strcmp(code, "000") == 0,
+			  "%s", code);
+	}
+	curl(&r, "%s/healthz", base);
+	cr_assert_eq(r.status, 200, "the server carries on");
+}
+
+Test(serve_http, queue_full_is_503_with_retry_after)
+{
+	/* slow: concurrency 1, queue 1: of three at once, one is refused */
+	char cmd[512];
+	FILE *p;
+	char out[256] = "";
+	size_t n;
+
+	snprintf(cmd, sizeof(cmd),
+		 "for i in 1 2 3; do curl -s -o /dev/null -w '%%{http_code} ' "
+		 "%s/fn/slow & done; wait",
+		 base);
+	p = popen(cmd, "r");
+	n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = '\0';
+	pclose(p);
+	cr_assert_not_null(strstr(out, "503"), "%s", out);
+	cr_assert_not_null(strstr(out, "200"), "%s", out);
+	{
+		struct reply r;
+
+		/* and the header, on a request while two are in */
+		snprintf(cmd, sizeof(cmd),
+			 "curl -s -o /dev/null %s/fn/slow & curl -s -o /dev/null "
+			 "%s/fn/slow & sleep 0.1",
+			 base, base);
+		cr_assert_eq(system(cmd), 0);
+		curl(&r, "%s/fn/slow", base);
+		cr_assert_eq(r.status, 503);
+		cr_assert_str_eq(header(&r, "Retry-After"), "1");
+		cr_assert_str_eq(header(&r, "X-Mote-Outcome"), "queue_full");
+		usleep(800 * 1000);
+	}
+}
+
+Test(serve_http, keep_alive)
+{
+	char cmd[512], out[8192] = "";
+	FILE *p;
+	size_t n;
+
+	snprintf(cmd, sizeof(cmd),
+		 "curl -sv -o /dev/null -o /dev/null -d x %s/fn/echo "
+		 "%s/fn/echo 2>&1",
+		 base, base);
+	p = popen(cmd, "r");
+	n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = '\0';
+	pclose(p);
+	cr_assert_not_null(strstr(out, "Re-using existing connection"), "%s",
+			   out);
+}
+
+Test(serve_http, metrics_pass_promtool)
+{
+	struct reply r;
+	char cmd[256];
+
+	curl(&r, "-d x %s/fn/echo", base);
+	curl(&r, "%s/fn/crash", base);
+	snprintf(cmd, sizeof(cmd),
+		 "curl -s %s/metrics | promtool check metrics", base);
+	cr_assert_eq(system(cmd), 0);
+	curl(&r, "%s/metrics", base);
+	cr_assert_not_null(strstr(r.body, "mote_serve_requests_total{function="
+					  "\"echo\",outcome=\"ok\"} 1\n"),
+			   "%s", r.body);
+	cr_assert_not_null(strstr(r.body, "mote_serve_requests_total{function="
+					  "\"crash\",outcome=\"crashed\"} 1\n"));
+}
+
+Test(serve_http, malformed_requests_and_the_server_carries_on)
+{
+	char out[4096];
+	static char big[40000];
+	struct reply r;
+
+	raw("garbage\r\n\r\n", 11, out, sizeof(out), 2000);
+	cr_assert(out[0] == '\0' || strncmp(out, "HTTP/1.1 400", 12) == 0 ||
+			  strncmp(out, "HTTP/1.0 400", 12) == 0,
+		  "%s", out);
+	/* headers past the memory limit */
+	memset(big, 'a', sizeof(big));
+	memcpy(big, "GET /fn/echo HTTP/1.1\r\nX: ", 27);
+	memcpy(big + sizeof(big) - 4, "\r\n\r\n", 4);
+	raw(big, sizeof(big), out, sizeof(out), 2000);
+	cr_assert(out[0] == '\0' || strstr(out, " 431 ") || strstr(out, " 400 ") ||
+			  strstr(out, " 413 "),
+		  "%.200s", out);
+	/* too many headers */
+	{
+		char req[8192];
+		size_t n = (size_t)snprintf(req, sizeof(req),
+					    "GET /fn/echo HTTP/1.1\r\nHost: x\r\n");
+
+		for (int i = 0; i < 60; i++)
+			n += (size_t)snprintf(req + n, sizeof(req) - n,
+					      "X-%d: 1\r\n", i);
+		n += (size_t)snprintf(req + n, sizeof(req) - n, "\r\n");
+		raw(req, n, out, sizeof(out), 2000);
+		cr_assert_not_null(strstr(out, "HTTP/1.1 431"), "%.200s", out);
+	}
+	/* a Content-Length that lies: the body never comes whole */
+	raw("POST /fn/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n"
+	    "short",
+	    62, out, sizeof(out), 500);
+	cr_assert_eq(out[0], '\0', "no answer to a body still coming: %s", out);
+	/* HTTP/1.1 without Host */
+	raw("GET /healthz HTTP/1.1\r\n\r\n", 26, out, sizeof(out), 2000);
+	cr_assert_not_null(strstr(out, " 400 "), "%.200s", out);
+	curl(&r, "-d hello %s/fn/echo", base);
+	cr_assert_eq(r.status, 200);
+	cr_assert_str_eq(r.body, "hello");
+}
+
+Test(serve_http, drain_answers_requests_in_flight)
+{
+	char cmd[256];
+	FILE *p;
+	char code[16] = "";
+
+	snprintf(cmd, sizeof(cmd),
+		 "curl -s -o /dev/null -w '%%{http_code}' %s/fn/slow", base);
+	p = popen(cmd, "r");
+	usleep(100 * 1000);
+	serve_http_stop(server);
+	cr_assert_not_null(fgets(code, sizeof(code), p));
+	pclose(p);
+	cr_assert_str_eq(code, "200");
+	pthread_join(server_thread, NULL);
+	cr_assert_eq(server_rc, 0);
+	serve_http_destroy(server);
+	server = NULL;
+	serve_config_free(&cfg);
+}
