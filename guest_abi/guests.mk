@@ -13,7 +13,8 @@ GUEST_NAMES := hello exitcode compute crash spin hostile idle secret \
 	wait-canary \
 	blk-sum blk-write blk-bench blk-info blk-hostile \
 	net-echo net-bench \
-	lua gzip catbench
+	lua gzip catbench \
+	echo cgi-status flood
 
 GUEST_RT_DIR := guest_abi/runtime
 GUEST_PF_DIR := $(GUEST_RT_DIR)/platform
