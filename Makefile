@@ -4,7 +4,7 @@
 BUILD ?= build
 CC ?= gcc
 PKGS := liburing-dev libseccomp-dev libcriterion-dev pkg-config gcc make fio \
-	gnuplot-nox iputils-ping iproute2 clang libclang-rt-14-dev \
+	gnuplot-nox iputils-ping iproute2 clang libclang-rt-14-dev zlib1g-dev \
 	libmicrohttpd-dev libconfig-dev prometheus wrk busybox curl musl-tools
 CFLAGS_COMMON := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wmissing-prototypes \
 	-D_GNU_SOURCE \
@@ -18,7 +18,7 @@ endif
 CFLAGS ?=
 CFLAGS += $(CFLAGS_COMMON)
 # Libraries of the monitor library: everything linking it needs them.
-MONITOR_LDLIBS := -luring -lm -lpthread
+MONITOR_LDLIBS := -luring -lz -lm -lpthread
 LDLIBS := $(MONITOR_LDLIBS)
 
 MONITOR_SRCS := $(filter-out monitor/main.c,$(wildcard monitor/*.c)) \

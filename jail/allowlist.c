@@ -31,6 +31,7 @@
 	IOCTL(KVM_SET_USER_MEMORY_REGION, "guest memory slot"),            \
 	IOCTL(KVM_CREATE_VCPU, "the VM's one vCPU"),                       \
 	IOCTL(KVM_SET_CPUID2, "CPUID must offer long mode and NX"),        \
+	IOCTL(KVM_SET_XCRS, "XCR0 of the CPU contract"),                   \
 	IOCTL(KVM_GET_TSC_KHZ, "TSC frequency for the guest's clocks"),    \
 	IOCTL(KVM_SET_SIGNAL_MASK, "kick signal unblocked in KVM_RUN"),    \
 	IOCTL(KVM_GET_XSAVE, "pristine x87/SSE state, kept for resets"),     \

@@ -281,6 +281,7 @@ int cpu_set_entry_state(int vcpu_fd, const struct cpu_entry *e,
 	/* The thread pointer; GS base starts at 0. Both are rewritten at
 	 * every start, so nothing a guest set survives into the next. */
 	sr.fs.base = e->fs_base;
+	sr.gs.base = e->gs_base;
 	sr.tr.base = MOTE_GDT_GPA + TSS_OFF;
 	sr.tr.limit = TSS_LIMIT;
 	sr.tr.selector = MOTE_SEL_TSS;

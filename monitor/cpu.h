@@ -28,7 +28,7 @@ int cpu_build_tables(uint8_t *mem, const struct mote_image *img,
 
 /* The registers that differ between entries. */
 struct cpu_entry {
-	uint64_t rip, rsp, fs_base;
+	uint64_t rip, rsp, fs_base, gs_base;
 	bool fsgsbase; /* set CR4.FSGSBASE: the CPU has it */
 };
 

@@ -100,4 +100,18 @@ void cpuid_filter(struct kvm_cpuid2 *c, struct cpu_contract *out)
 		}
 	}
 	out->hwcap2 = out->fsgsbase ? BIT(1) : 0; /* HWCAP2_FSGSBASE */
+	if (l1) {
+		out->words[0] = l1->ecx & ~BIT(27); /* OSXSAVE: per vCPU */
+		out->words[1] = l1->edx;
+	}
+	if (l7) {
+		out->words[2] = l7->ebx;
+		out->words[3] = l7->ecx;
+		out->words[4] = l7->edx;
+	}
+	for (uint32_t i = 0; i < c->nent; i++)
+		if (c->entries[i].function == 0x80000001) {
+			out->words[5] = c->entries[i].ecx;
+			out->words[6] = c->entries[i].edx;
+		}
 }

@@ -14,6 +14,9 @@ struct cpu_contract {
 	bool fsgsbase;   /* CR4.FSGSBASE is set for guests */
 	uint64_t hwcap;  /* AT_HWCAP: CPUID.1:EDX */
 	uint64_t hwcap2; /* AT_HWCAP2: bit 1 when FSGSBASE is usable */
+	/* The feature words a guest may rely on (leaf 1 ECX/EDX, leaf 7.0
+	 * EBX/ECX/EDX, 0x80000001 ECX/EDX): equal words, same contract. */
+	uint32_t words[7];
 };
 
 /*

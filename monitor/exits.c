@@ -15,6 +15,7 @@
 #include "timeutil.h"
 #include "virtio_mmio.h"
 #include "exits.h"
+#include "snapshot_take.h"
 #include "vm_struct.h"
 
 static uint64_t guest_rip(struct mote_vm *vm)
@@ -340,8 +341,13 @@ static void hc_wait(struct mote_vm *vm, struct mote_result *res, uint64_t gpa,
 		*next = EXIT_RESUME;
 		return;
 	}
-	if (__builtin_add_overflow(vm->mono_base, a.deadline_ns,
-				   &vm->wait_until))
+	/* Guest monotonic time starts at mono_offset for this VM (later
+	 * than 0 in a snapshot's clone). */
+	if (a.deadline_ns < vm->mono_offset)
+		vm->wait_until = vm->mono_base;
+	else if (__builtin_add_overflow(vm->mono_base,
+					a.deadline_ns - vm->mono_offset,
+					&vm->wait_until))
 		vm->wait_until = UINT64_MAX;
 	if (vm->wait_until <= mono_ns()) {
 		exits_wait_done(vm, MOTE_WAIT_TIMEOUT);
@@ -360,6 +366,40 @@ void exits_wait_done(struct mote_vm *vm, uint64_t result)
 	 * time slice, say) would write a result again, into what is by then
 	 * some other part of the guest's stack. */
 	vm->wait_gpa = 0;
+}
+
+/*
+ * The snapshot point. Without a request it returns NONE at once (one
+ * exit); with one, the guest is captured and the run ends: clones carry
+ * on from here.
+ */
+static void hc_snapshot(struct mote_vm *vm, struct mote_result *res,
+			uint64_t gpa, enum exit_action *next)
+{
+	struct mote_hc_snapshot a;
+	struct mote_err err = { "" };
+
+	if (!read_arg(vm, res, "SNAPSHOT", gpa, &a, sizeof(a), true))
+		return;
+	if (a.reserved != 0) {
+		exits_crash(vm, res, "bad hypercall: SNAPSHOT reserved field "
+			    "is 0x%llx, not 0", (unsigned long long)a.reserved);
+		return;
+	}
+	if (!vm->snap_out) {
+		put_result(vm, gpa, offsetof(struct mote_hc_snapshot, result),
+			   MOTE_SNAPSHOT_NONE);
+		*next = EXIT_RESUME;
+		return;
+	}
+	res->t_exit = mono_ns();
+	if (snapshot_take(vm, gpa, &err) < 0) {
+		res->outcome = MOTE_FAILED;
+		snprintf(res->reason, sizeof(res->reason), "%s", err.msg);
+		return;
+	}
+	res->outcome = MOTE_SNAPSHOT_TAKEN;
+	snprintf(res->reason, sizeof(res->reason), "snapshot taken");
 }
 
 /* The guest says it is ready: note when (the first time only), carry on. */
@@ -420,25 +460,47 @@ static enum exit_action handle_device(struct mote_vm *vm,
 	return EXIT_RESUME;
 }
 
+static bool rex_w(uint8_t b)
+{
+	return (b & 0xf8) == 0x48;
+}
+
 /*
- * Whether the doorbell store came from one `mov r64, m64` (REX.W 89 /r
- * with a memory operand). KVM splits a wider store (a 16-byte SSE move,
- * say) into 8-byte pieces that each look like a hypercall; decoding the
- * instruction refuses those, whatever their size.
+ * Whether the doorbell store came from one `mov %r64, (%r64)` (REX.W 89
+ * /r with a register-indirect operand). KVM splits a wider store (a
+ * 16-byte SSE move, say) into 8-byte pieces that each look like a
+ * hypercall; looking at the instruction refuses those. For a store, KVM
+ * has completed the instruction before the exit, so rip is just past it:
+ * the forms are matched backwards, without and with a SIB byte, without
+ * and with a zero displacement (as a compiler encodes (%rbp) or (%r13)).
  */
 static bool one_mov_store(struct mote_vm *vm)
 {
 	struct kvm_regs r;
-	const uint8_t *p;
+	const uint8_t *p = NULL;
+	uint8_t b[4];
 
-	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &r) < 0)
+	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &r) < 0 || r.rip < 4)
 		return false;
-	p = guest_mem_dma(&vm->gm, r.rip, 3, 1, false);
-	if (!p && r.rip >= MOTE_STUBS_GPA &&
-	    r.rip + 3 <= MOTE_STUBS_GPA + MOTE_PAGE_SIZE)
-		p = vm->mem + r.rip; /* the monitor's own stubs */
-	return p && (p[0] & 0xf8) == 0x48 && p[1] == 0x89 &&
-	       (p[2] >> 6) != 3;
+	if (r.rip >= MOTE_STUBS_GPA + 4 &&
+	    r.rip <= MOTE_STUBS_GPA + MOTE_PAGE_SIZE)
+		p = vm->mem + r.rip - 4; /* the monitor's own stubs */
+	else
+		p = guest_mem_dma(&vm->gm, r.rip - 4, 4, 1, false);
+	if (!p)
+		return false;
+	memcpy(b, p, 4);
+	/* REX.W 89 modrm, mod 00, rm neither SIB (100) nor rip (101) */
+	if (rex_w(b[1]) && b[2] == 0x89 && (b[3] >> 6) == 0 &&
+	    (b[3] & 7) != 4 && (b[3] & 7) != 5)
+		return true;
+	/* REX.W 89 modrm(mod 01, rm != 100) disp8 0 */
+	if (rex_w(b[0]) && b[1] == 0x89 && (b[2] >> 6) == 1 &&
+	    (b[2] & 7) != 4 && b[3] == 0)
+		return true;
+	/* REX.W 89 modrm(mod 00, rm 100) SIB(no index, base not 101) */
+	return rex_w(b[0]) && b[1] == 0x89 && (b[2] >> 6) == 0 &&
+	       (b[2] & 7) == 4 && ((b[3] >> 3) & 7) == 4 && (b[3] & 7) != 5;
 }
 
 /* A store to the hypercall page: the number is the slot, the value the
@@ -498,6 +560,9 @@ static enum exit_action handle_mmio(struct mote_vm *vm,
 		break;
 	case MOTE_HC_READY:
 		hc_ready(vm, res, value, &next);
+		break;
+	case MOTE_HC_SNAPSHOT:
+		hc_snapshot(vm, res, value, &next);
 		break;
 	case MOTE_HC_FAULT:
 		handle_fault(vm, res, value);

@@ -14,6 +14,7 @@
 
 #include "../guest_abi/mote_abi.h"
 #include "drive.h"
+#include "snapshot.h"
 #include "evloop.h"
 #include "kick.h"
 #include "thread_hook.h"
@@ -325,7 +326,13 @@ static bool boot(struct mote_fleet *f, struct mote_instance *i)
 	mote_vm_set_stdio(i->vm, i->start.stdio ? &i->stdio : NULL);
 	vm_set_waker(i->vm, instance_wake, i);
 	vm_set_deadline(i->vm, i->deadline, i->start.timeout_ns);
-	if (mote_vm_load(i->vm, i->start.img, &i->start.args, &err) < 0) {
+	if (i->start.take_snapshot)
+		mote_vm_request_snapshot(i->vm, i->start.take_snapshot);
+	if ((i->start.snapshot
+		     ? mote_vm_load_snapshot(i->vm, i->start.snapshot,
+					     &i->start.args, &err)
+		     : mote_vm_load(i->vm, i->start.img, &i->start.args,
+				    &err)) < 0) {
 		fail(f, i, err.msg);
 		return false;
 	}
@@ -476,7 +483,10 @@ static void *housekeeper_main(void *arg)
 			f->creating++;
 			pthread_mutex_unlock(&f->lock);
 			rc = vm_new(f, &vm, &err);
-			if (!rc && f->cfg.pool_image)
+			if (!rc && f->cfg.pool_snapshot)
+				rc = snapshot_prepare(vm, f->cfg.pool_snapshot,
+						      &err);
+			else if (!rc && f->cfg.pool_image)
 				rc = vm_prepare(vm, f->cfg.pool_image, &err);
 			if (!rc)
 				rc = vm_warm_up(vm, &err);

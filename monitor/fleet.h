@@ -22,6 +22,9 @@ struct mote_fleet_config {
 	/* Optional: pooled VMs get this image mapped and their page tables
 	 * built ahead of time, so a start only writes argv and registers. */
 	const struct mote_image *pool_image;
+	/* Optional, instead: pooled VMs hold this snapshot's pages mapped
+	 * (over its image), for starts from it. */
+	const struct mote_snapshot *pool_snapshot;
 	/* Devices every VM gets, each VM its own instance of each. */
 	const struct mote_devspec *devices;
 	unsigned ndevices;
@@ -32,6 +35,12 @@ struct mote_start {
 	struct mote_args args;        /* copied by mote_fleet_start */
 	uint64_t timeout_ns;          /* 0: none */
 	const struct mote_stdio *stdio; /* copied; NULL: mote's stdout/stderr */
+	/* Optional: start as a clone of this snapshot (snapshot.h) instead
+	 * of at img's entry; it must outlive the instance. */
+	const struct mote_snapshot *snapshot;
+	/* Optional: capture the guest at its snapshot point into *this;
+	 * the instance then ends with outcome MOTE_SNAPSHOT_TAKEN. */
+	struct mote_snapshot **take_snapshot;
 	/* Optional: called once when the instance has ended, on a fleet
 	 * thread and without the fleet's locks; mote_instance_wait then
 	 * returns at once. It must not block. */

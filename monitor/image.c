@@ -372,6 +372,19 @@ fail:
 	return -EIO;
 }
 
+int image_load_bytes(const void *data, size_t size, uint64_t mem_size,
+		     struct mote_image *img, struct mote_err *err)
+{
+	int rc = image_parse(data, size, mem_size, img, err);
+
+	if (rc == 0) {
+		rc = build_memfd(data, size, img, err);
+		if (rc)
+			image_close(img);
+	}
+	return rc;
+}
+
 int image_open(const char *path, uint64_t mem_size, struct mote_image *img,
 	       struct mote_err *err)
 {
@@ -407,12 +420,7 @@ int image_open(const char *path, uint64_t mem_size, struct mote_image *img,
 		rc = err_set(err, errno, "%s: mmap: %s", path, strerror(errno));
 		goto out;
 	}
-	rc = image_parse(data, (size_t)st.st_size, mem_size, img, err);
-	if (rc == 0) {
-		rc = build_memfd(data, (size_t)st.st_size, img, err);
-		if (rc)
-			image_close(img);
-	}
+	rc = image_load_bytes(data, (size_t)st.st_size, mem_size, img, err);
 	if (rc) {
 		/* prefix the path so the CLI line says which file */
 		char msg[sizeof(err->msg)];

@@ -47,6 +47,10 @@ struct mote_image {
 int image_parse(const void *data, size_t size, uint64_t mem_size,
 		struct mote_image *img, struct mote_err *err);
 
+/* image_parse, then the segments into img->memfd. */
+int image_load_bytes(const void *data, size_t size, uint64_t mem_size,
+		     struct mote_image *img, struct mote_err *err);
+
 /*
  * Opens path without blocking (a FIFO or device is refused, never waited
  * on), then reads, validates and loads it into img->memfd.

@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../bench/bench.h"
@@ -22,6 +24,8 @@
 #include "kvm.h"
 #include "options.h"
 #include "run_many.h"
+#include "snapfile.h"
+#include "snapshot.h"
 #include "timeutil.h"
 #include "version.h"
 #include "vm.h"
@@ -34,7 +38,8 @@ static const char usage_main[] =
 	"mote guest ABI (guest_abi/README.md).\n"
 	"\n"
 	"Commands:\n"
-	"  run       boot an image and wait for it to exit\n"
+	"  run       boot an image (or a snapshot file) and wait for it to exit\n"
+	"  snapshot  run an image to its snapshot point and save a snapshot file\n"
 	"  serve     serve functions over HTTP, each request in a fresh microVM\n"
 	"  bench     measure boot latency, density and start rate\n"
 	"\n"
@@ -42,53 +47,66 @@ static const char usage_main[] =
 	"  -h, --help     show this help\n"
 	"  -V, --version  show the version and guest ABI version\n"
 	"\n"
-	"Run 'mote run --help', 'mote serve --help' or 'mote bench --help' for\n"
-	"their options.\n";
+	"Run 'mote COMMAND --help' for a command's options.\n";
+
+#define USAGE_RUN_OPTIONS                                                      \
+	"Options:\n"                                                            \
+	"  --mem SIZE          guest memory, a multiple of 2 MiB from 2M to 4G\n" \
+	"                      (suffixes K, M, G; default 16M)\n"                \
+	"  --timeout DURATION  stop the guest after DURATION (e.g. 500ms, 2s,\n" \
+	"                      1m; at most a year; default: no limit)\n"         \
+	"  --env NAME=VALUE    add to the guest's environment (repeatable; the\n" \
+	"                      environment is otherwise empty)\n"                \
+	"  --max-output SIZE   stop a guest that writes more than SIZE to its\n"  \
+	"                      stdout and stderr together (default: no limit)\n" \
+	"  --stats             print phase timings as one JSON line on stderr\n"  \
+	"                      (with --count: per instance, and p50/p99)\n"      \
+	"  --disk PATH[,ro][,direct]\n"                                         \
+	"                      attach PATH (a raw image file whose size is a\n"   \
+	"                      multiple of 512, or a block device) as a\n"        \
+	"                      virtio-blk disk; repeatable, up to 16. ro: read-\n" \
+	"                      only; direct: O_DIRECT, guest buffers must then\n" \
+	"                      be 512-byte aligned. With --count each instance\n" \
+	"                      gets its own device on the same file: writes of\n" \
+	"                      instances sharing a writable disk race\n"         \
+	"  --jail              confine mote before any guest runs: namespaces,\n" \
+	"                      an empty root, no capabilities, seccomp filters\n" \
+	"                      per thread (default: on when possible)\n"         \
+	"  --no-jail           do not confine mote\n"                            \
+	"  --jail-netns        also a new, empty network namespace\n"            \
+	"  --uid N, --gid N    jailed ids when run as root (default 65534)\n"    \
+	"  --jail-allow-root   allow --uid 0 or --gid 0 (root inside the jail)\n"
 
 static const char usage_run[] =
-	"Usage: mote run [--mem SIZE] [--timeout DURATION] [--stats]\n"
+	"Usage: mote run [--mem SIZE] [--timeout DURATION] [--env NAME=VALUE]...\n"
+	"                [--max-output SIZE] [--stats] [--snapshot]\n"
 	"                [--count N] [--pool N] [--workers N] [--output DIR]\n"
 	"                [--disk PATH[,ro][,direct]]... [--net tap:NAME|fd:N]...\n"
 	"                [--jail|--no-jail] [--jail-netns] [--uid N] [--gid N]\n"
-	"                IMAGE [--] [ARGS...]\n"
+	"                [--jail-allow-root] IMAGE|SNAPSHOT-FILE [--] [ARGS...]\n"
 	"\n"
-	"Boots IMAGE (a static x86-64 ELF built for the mote guest ABI) in a new\n"
-	"microVM, streams its console to stdout and exits with its status.\n"
-	"ARGS are passed to the guest as argv[1..]; argv[0] is IMAGE.\n"
+	"Boots IMAGE (a static x86-64 ELF built for the mote guest ABI, e.g. by\n"
+	"mote-cc) in a new microVM and exits with its status. The guest's stdout\n"
+	"and stderr are mote's; its stdin is mote's (with --count above 1, every\n"
+	"guest's stdin is empty). ARGS are its argv[1..]; argv[0] is IMAGE. A\n"
+	"file written by 'mote snapshot' starts from its snapshot point instead.\n"
 	"\n"
-	"Options:\n"
-	"  --mem SIZE          guest memory, a multiple of 2 MiB from 2M to 4G\n"
-	"                      (suffixes K, M, G; default 16M)\n"
-	"  --timeout DURATION  stop the guest after DURATION (e.g. 500ms, 2s,\n"
-	"                      1m; default: none)\n"
-	"  --stats             print phase timings as one JSON line on stderr\n"
-	"                      (with --count: per instance, and p50/p99)\n"
+	USAGE_RUN_OPTIONS
+	"  --snapshot          run IMAGE to its snapshot point (mote_snapshot())\n"
+	"                      first, then start every instance from there\n"
 	"  --count N           start N instances of IMAGE concurrently in this\n"
 	"                      process (default 1)\n"
 	"  --pool N            keep N VMs created and ready (warm pool); the\n"
 	"                      pool is filled before the first start\n"
 	"  --workers N         threads that run vCPUs (default: 2 per CPU)\n"
-	"  --disk PATH[,ro][,direct]\n"
-	"                      attach PATH (a raw image file whose size is a\n"
-	"                      multiple of 512, or a block device) as a\n"
-	"                      virtio-blk disk; repeatable, up to 16. ro: read-\n"
-	"                      only; direct: O_DIRECT, guest buffers must then\n"
-	"                      be 512-byte aligned. With --count each instance\n"
-	"                      gets its own device on the same file: writes of\n"
-	"                      instances sharing a writable disk race\n"
 	"  --net tap:NAME[,mac=MAC] | --net fd:N[,mac=MAC]\n"
 	"                      attach tap NAME, or an inherited tap fd (opened\n"
 	"                      with IFF_TAP|IFF_NO_PI|IFF_VNET_HDR), as a\n"
 	"                      virtio-net device; repeatable. MAC default:\n"
 	"                      52:54:00:xx:xx:xx. Not with --count > 1 or --pool\n"
-	"  --jail              confine mote before any guest runs: namespaces,\n"
-	"                      an empty root, no capabilities, seccomp filters\n"
-	"                      per thread (default: on when possible)\n"
-	"  --no-jail           do not confine mote\n"
-	"  --jail-netns        also a new, empty network namespace\n"
-	"  --uid N, --gid N    jailed ids when run as root (default 65534)\n"
-	"  --output DIR        write instance i's console to DIR/i.out (default\n"
-	"                      with --count: stdout, lines prefixed \"[i] \")\n"
+	"  --output DIR        write instance i's stdout to DIR/i.out and its\n"
+	"                      stderr to DIR/i.err (default with --count: mote's,\n"
+	"                      each line prefixed \"[i] \")\n"
 	"  -h, --help          show this help\n"
 	"\n"
 	"Exit status (with --count, the worst over all instances: 125, 126,\n"
@@ -97,8 +115,32 @@ static const char usage_run[] =
 	"  2      bad command line\n"
 	"  124    the guest timed out and was stopped\n"
 	"  125    mote failed (invalid image, KVM unavailable, ...)\n"
-	"  126    the guest crashed (fault, triple fault, bad hypercall)\n"
+	"  126    the guest crashed (fault, triple fault, bad hypercall) or wrote\n"
+	"         more than --max-output\n"
+	"  129, 130, 143\n"
+	"         mote was stopped by SIGHUP, SIGINT or SIGTERM (128 + the\n"
+	"         signal), jailed or not; its guests were stopped with it\n"
 	"  159    the jail stopped a forbidden system call in mote itself\n";
+
+static const char usage_snapshot[] =
+	"Usage: mote snapshot [--mem SIZE] [--timeout DURATION] [--env NAME=VALUE]...\n"
+	"                     [--disk PATH,ro]... [jail options] -o FILE\n"
+	"                     IMAGE [--] [ARGS...]\n"
+	"\n"
+	"Runs IMAGE to its snapshot point (the guest's mote_snapshot() call)\n"
+	"and saves the guest as it is there to FILE, with the image. 'mote run\n"
+	"FILE' then starts from that point, with its own arguments, environment\n"
+	"and stdin. The guest's output up to the point is mote's; its stdin is\n"
+	"empty. A guest with a network device cannot be snapshotted; disks are\n"
+	"attached again to every run of FILE (give the same --disk options).\n"
+	"\n"
+	USAGE_RUN_OPTIONS
+	"  -o FILE             the snapshot file to write (required)\n"
+	"  -h, --help          show this help\n"
+	"\n"
+	"Exit status: 0 when FILE was written; 2 bad command line; 125 mote\n"
+	"failed, or the guest exited before its snapshot point; 124 and 126 as\n"
+	"for 'mote run'.\n";
 
 struct phases {
 	uint64_t start, loaded, created, booted, ran, destroyed;
@@ -153,9 +195,9 @@ static int outcome_status(const struct mote_result *r)
 	}
 }
 
-/* fds every run keeps in the jail: /dev/kvm, the image's memfd, and the
- * disks' files. */
-static int base_fds[2 + MOTE_MAX_DEVICES];
+/* fds every run keeps in the jail: /dev/kvm, the image's memfd, a
+ * snapshot's memfd or output file, and the disks' and taps' files. */
+static int base_fds[4 + 2 * MOTE_MAX_DEVICES];
 static size_t nbase;
 static const struct run_opts *run_options;
 /* --disk images, open before the jail, and the device each VM gets. */
@@ -187,8 +229,66 @@ static int seal_many(struct mote_err *err)
 	return confine_seal(JAIL_MAIN, err);
 }
 
+/*
+ * Where a run's guests start: img's entry, or a snapshot (from a file, or
+ * taken first when take is set: the guest runs to its snapshot point, and
+ * then the instances start from there). save_fd >= 0: `mote snapshot`,
+ * which writes the snapshot (with elf, the image file's bytes) and stops.
+ */
+struct run_source {
+	const struct mote_image *img;
+	struct mote_snapshot *snap;
+	bool take;
+	int save_fd;
+	const void *elf;
+	size_t elf_size;
+};
+
+/*
+ * The run up to the snapshot point, in vm: its output is mote's, its
+ * stdin empty (what comes after the point is the instances'). Returns 0
+ * with src->snap set, or the exit status to stop with.
+ */
+static int take_snapshot(const struct run_opts *o, struct mote_vm *vm,
+			 struct run_source *src)
+{
+	struct mote_stdio io = { .max_output = o->max_output,
+				 .boot_flags = cli_tty_flags() };
+	struct mote_args args = { o->guest_argc, o->guest_argv,
+				  (char *const *)o->env };
+	const struct kvm_host *kh;
+	struct mote_err err = { "" };
+	struct mote_result res;
+
+	mote_vm_set_stdio(vm, &io);
+	mote_vm_request_snapshot(vm, &src->snap);
+	if (mote_vm_load(vm, src->img, &args, &err) < 0) {
+		fprintf(stderr, "mote: %s\n", err.msg);
+		return MOTE_STATUS_ERROR;
+	}
+	mote_vm_run(vm, o->timeout_ns, &res);
+	if (res.outcome != MOTE_SNAPSHOT_TAKEN) {
+		if (res.outcome == MOTE_EXITED)
+			fprintf(stderr,
+				"mote: the guest exited with status %d before "
+				"its snapshot point\n",
+				res.status);
+		return res.outcome == MOTE_EXITED ? MOTE_STATUS_ERROR
+						  : outcome_status(&res);
+	}
+	if (src->save_fd < 0)
+		return 0;
+	if (kvm_host_get(&kh, &err) < 0 ||
+	    snapfile_write(src->snap, src->elf, src->elf_size, &kh->cpu,
+			   src->save_fd, &err) < 0) {
+		fprintf(stderr, "mote: %s\n", err.msg);
+		return MOTE_STATUS_ERROR;
+	}
+	return -1; /* saved: nothing more to run */
+}
+
 /* One VM in this thread, which is control and vCPU thread at once. */
-static int run_one(const struct run_opts *o, const struct mote_image *img,
+static int run_one(const struct run_opts *o, struct run_source *src,
 		   struct phases *p)
 {
 	struct mote_err err = { "" };
@@ -204,12 +304,21 @@ static int run_one(const struct run_opts *o, const struct mote_image *img,
 	    (o->ndisks + o->nnets && evloop_get(&loop, &err) < 0) ||
 	    confine_seal(JAIL_SINGLE, &err) < 0)
 		goto fail;
-	if (mote_vm_create(o->mem, &vm, &err) < 0)
+	if (mote_vm_create(src->snap ? src->snap->mem_size : o->mem, &vm,
+			   &err) < 0)
 		goto fail;
 	for (unsigned i = 0; i < o->ndisks + o->nnets; i++)
 		if (mote_vm_add_device(vm, &devspecs[i], &err) < 0)
 			goto fail;
 	p->created = mono_ns();
+	if (src->take) {
+		status = take_snapshot(o, vm, src);
+		if (status) {
+			mote_vm_destroy(vm);
+			status = status < 0 ? 0 : status;
+			goto out;
+		}
+	}
 	{
 		struct mote_stdio io = {
 			.read = cli_stdin_read,
@@ -220,7 +329,8 @@ static int run_one(const struct run_opts *o, const struct mote_image *img,
 					  (char *const *)o->env };
 
 		mote_vm_set_stdio(vm, &io);
-		if (mote_vm_load(vm, img, &args, &err) < 0)
+		if ((src->snap ? mote_vm_load_snapshot(vm, src->snap, &args, &err)
+			       : mote_vm_load(vm, src->img, &args, &err)) < 0)
 			goto fail;
 	}
 	mote_vm_run(vm, o->timeout_ns, &res);
@@ -351,34 +461,125 @@ static int check_fd_budget(const struct run_opts *o, struct mote_err *err)
 	return 0;
 }
 
-static int cmd_run(int argc, char **argv)
+/* The whole file at path (an image, for a snapshot file to embed). */
+static void *read_whole(const char *path, size_t *size, struct mote_err *err)
 {
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	struct stat st;
+	uint8_t *buf = NULL;
+	size_t got = 0;
+
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		err_set(err, fd < 0 ? errno : EINVAL, "%s: cannot read it again",
+			path);
+		goto out;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	while (buf && got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			err_set(err, n < 0 ? errno : EIO, "%s: read: %s", path,
+				strerror(n < 0 ? errno : EIO));
+			free(buf);
+			buf = NULL;
+			break;
+		}
+		got += (size_t)n;
+	}
+	if (!buf && !err->msg[0])
+		err_set(err, ENOMEM, "out of memory");
+	*size = got;
+out:
+	if (fd >= 0)
+		close(fd);
+	return buf;
+}
+
+/* Checks options that belong to one command only; 0 or a usage line. */
+static int check_command(const struct run_opts *o, bool snapshot_cmd,
+			 struct mote_err *err)
+{
+	if (!snapshot_cmd)
+		return o->snapshot_out ? err_set(err, EINVAL,
+						 "-o FILE is for 'mote "
+						 "snapshot'")
+				       : 0;
+	if (!o->snapshot_out)
+		return err_set(err, EINVAL, "-o FILE is required");
+	if (o->count > 1 || o->pool || o->output || o->snapshot)
+		return err_set(err, EINVAL,
+			       "mote snapshot runs one guest: no --count, "
+			       "--pool, --output or --snapshot");
+	if (o->nnets)
+		return err_set(err, EINVAL,
+			       "--net: networked guests cannot be snapshotted");
+	return 0;
+}
+
+/* `mote run` and `mote snapshot`: one path, as they differ only in where
+ * the guests start and what happens at the snapshot point. */
+static int cmd_run(int argc, char **argv, bool snapshot_cmd)
+{
+	const char *cmd = snapshot_cmd ? "snapshot" : "run";
 	struct phases p = { .start = mono_ns() };
+	struct run_source src = { .save_fd = -1 };
 	struct run_opts o;
 	struct mote_err err = { "" };
-	struct mote_image img;
+	struct mote_image img = { .memfd = -1 };
 	const struct kvm_host *kh;
+	void *elf = NULL;
 	int status;
 
-	if (options_parse_run(argc, argv, &o, &err) < 0) {
-		fprintf(stderr, "mote run: %s\nTry 'mote run --help'.\n",
-			err.msg);
+	if (options_parse_run(argc, argv, &o, &err) < 0 ||
+	    (!o.help && check_command(&o, snapshot_cmd, &err) < 0)) {
+		fprintf(stderr, "mote %s: %s\nTry 'mote %s --help'.\n", cmd,
+			err.msg, cmd);
 		return MOTE_STATUS_USAGE;
 	}
 	if (o.help) {
-		fputs(usage_run, stdout);
+		fputs(snapshot_cmd ? usage_snapshot : usage_run, stdout);
 		return 0;
 	}
-	/* Validate the image before anything else exists. */
-	if (image_open(o.image, o.mem, &img, &err) < 0) {
+	nbase = 2; /* the image's memfd and /dev/kvm, below */
+	/* Validate the image (or snapshot) before anything else exists. */
+	if (!snapshot_cmd && snapfile_is_snapshot(o.image)) {
+		if (kvm_host_get(&kh, &err) < 0 ||
+		    snapfile_open(o.image, &kh->cpu, &src.snap, &err) < 0) {
+			fprintf(stderr, "mote: %s\n", err.msg);
+			return MOTE_STATUS_ERROR;
+		}
+		src.img = src.snap->img;
+		o.mem = src.snap->mem_size;
+		base_fds[nbase++] = src.snap->ov.memfd;
+	} else if (image_open(o.image, o.mem, &img, &err) < 0) {
 		fprintf(stderr, "mote: %s\n", err.msg);
 		return MOTE_STATUS_ERROR;
+	} else {
+		src.img = &img;
+		src.take = o.snapshot || snapshot_cmd;
+	}
+	base_fds[0] = src.img->memfd;
+	if (snapshot_cmd) {
+		elf = read_whole(o.image, &src.elf_size, &err);
+		src.elf = elf;
+		src.save_fd = elf ? open(o.snapshot_out,
+					 O_WRONLY | O_CREAT | O_TRUNC |
+						 O_CLOEXEC | O_NOCTTY,
+					 0644)
+				  : -1;
+		if (elf && src.save_fd < 0)
+			err_set(&err, errno, "-o %s: %s", o.snapshot_out,
+				strerror(errno));
+		if (src.save_fd < 0)
+			goto fail_image;
+		base_fds[nbase++] = src.save_fd;
 	}
 	p.loaded = mono_ns();
 	/* Everything the run needs from the host is opened before the jail;
 	 * what cannot fit is refused before /dev/kvm is even opened. */
-	base_fds[0] = img.memfd;
-	nbase = 2; /* with /dev/kvm below */
 	if (open_disks(&o, &err) < 0)
 		goto fail_image;
 	if (open_nets(&o, &err) < 0)
@@ -390,23 +591,31 @@ static int cmd_run(int argc, char **argv)
 	if (o.count > 1 || o.pool || o.output) {
 		struct run_hooks hooks = { confine_many, seal_many };
 
-		status = run_many(&o, &img, devspecs, o.ndisks + o.nnets,
-				  &hooks);
+		status = run_many(&o, src.img, src.snap, src.take, devspecs,
+				  o.ndisks + o.nnets, &hooks);
 	} else {
-		status = run_one(&o, &img, &p);
+		status = run_one(&o, &src, &p);
 	}
 	close_nets(&o);
 	close_disks(&o);
-	image_close(&img);
-	return status;
+	goto out;
 fail_nets:
 	close_nets(&o);
 fail_disks:
 	close_disks(&o);
 fail_image:
 	fprintf(stderr, "mote: %s\n", err.msg);
+	status = MOTE_STATUS_ERROR;
+out:
+	if (src.save_fd >= 0) {
+		close(src.save_fd);
+		if (status != 0)
+			unlink(o.snapshot_out); /* no half-written snapshot */
+	}
+	free(elf);
+	mote_snapshot_free(src.snap);
 	image_close(&img);
-	return MOTE_STATUS_ERROR;
+	return status;
 }
 
 /*
@@ -459,7 +668,9 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(argv[1], "run") == 0)
-		return cmd_run(argc - 2, argv + 2);
+		return cmd_run(argc - 2, argv + 2, false);
+	if (strcmp(argv[1], "snapshot") == 0)
+		return cmd_run(argc - 2, argv + 2, true);
 	/* serve installs its own SIGTERM/SIGINT handling (a drain). */
 	if (strcmp(argv[1], "serve") == 0)
 		return serve_main(argc - 2, argv + 2);

@@ -265,6 +265,12 @@ int options_parse_run(int argc, char **argv, struct run_opts *o,
 			o->jail_netns = true;
 		} else if (strcmp(a, "--jail-allow-root") == 0) {
 			o->allow_root = true;
+		} else if (strcmp(a, "--snapshot") == 0) {
+			o->snapshot = true;
+		} else if ((v = opt_value(argc, argv, &i, "-o", err, &rc))) {
+			o->snapshot_out = v;
+			if (!*v)
+				rc = err_set(err, EINVAL, "-o needs a file");
 		} else if ((v = opt_value(argc, argv, &i, "--env", err, &rc))) {
 			const char *eq = strchr(v, '=');
 

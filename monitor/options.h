@@ -50,6 +50,9 @@ struct run_opts {
 	char *env[OPTIONS_MAX_ENV + 1]; /* --env NAME=VALUE (into argv), NULL */
 	unsigned nenv;
 	uint64_t max_output; /* --max-output bytes, 0: no limit */
+	bool snapshot;       /* --snapshot: start instances from the guest's
+			      * snapshot point */
+	const char *snapshot_out; /* -o FILE (mote snapshot only) */
 	const char *image;
 	int guest_argc; /* guest argv: the image path, then its arguments */
 	char **guest_argv;

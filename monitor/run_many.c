@@ -17,6 +17,7 @@
 
 #include "../guest_abi/mote_abi.h"
 #include "fleet.h"
+#include "snapshot.h"
 #include "stats.h"
 #include "timeutil.h"
 
@@ -298,15 +299,58 @@ static void print_stats(const struct run_opts *o, const struct mote_result *r,
 	free(mem);
 }
 
+/*
+ * The first start, to the guest's snapshot point: its output is mote's,
+ * its stdin empty. Returns 0 with *snap set, or the status to stop with.
+ */
+static int take_snapshot(const struct run_opts *o, struct mote_fleet *fleet,
+			 const struct mote_image *img,
+			 struct mote_snapshot **snap)
+{
+	struct mote_stdio io = { .max_output = o->max_output,
+				 .boot_flags = cli_tty_flags() };
+	struct mote_start s = {
+		.img = img,
+		.args = { o->guest_argc, o->guest_argv, o->env },
+		.timeout_ns = o->timeout_ns,
+		.stdio = &io,
+		.take_snapshot = snap,
+	};
+	struct mote_instance *inst;
+	struct mote_result res;
+	struct mote_err err = { "" };
+
+	if (mote_fleet_start(fleet, &s, &inst, &err) < 0) {
+		fprintf(stderr, "mote: %s\n", err.msg);
+		return MOTE_STATUS_ERROR;
+	}
+	mote_instance_wait(inst, &res, NULL);
+	if (res.outcome == MOTE_SNAPSHOT_TAKEN && *snap)
+		return 0;
+	if (res.outcome == MOTE_EXITED) {
+		fprintf(stderr,
+			"mote: the guest exited with status %d before its "
+			"snapshot point\n",
+			res.status);
+		return MOTE_STATUS_ERROR;
+	}
+	fprintf(stderr, "mote: %s%s\n",
+		res.outcome == MOTE_TIMED_OUT ? "guest " : "", res.reason);
+	return instance_status(&res);
+}
+
 int run_many(const struct run_opts *o, const struct mote_image *img,
+	     const struct mote_snapshot *snap, bool take,
 	     const struct mote_devspec *devs, unsigned ndevs,
 	     const struct run_hooks *hooks)
 {
+	struct mote_snapshot *taken = NULL;
 	struct mote_fleet_config cfg = {
 		.workers = o->workers,
 		.pool = o->pool,
 		.mem_size = o->mem,
-		.pool_image = img,
+		.pool_image = snap ? NULL : img,
+		.pool_snapshot = snap,
 		.devices = devs,
 		.ndevices = ndevs,
 	};
@@ -359,6 +403,14 @@ int run_many(const struct run_opts *o, const struct mote_image *img,
 		status = MOTE_STATUS_ERROR;
 		goto close;
 	}
+	if (take) {
+		status = take_snapshot(o, fleet, img, &taken);
+		if (status) {
+			mote_fleet_destroy(fleet);
+			goto close;
+		}
+		snap = taken;
+	}
 	/* A warm pool is only warm once it is full. */
 	if (o->pool)
 		mote_fleet_pool_wait_full(fleet);
@@ -378,6 +430,7 @@ int run_many(const struct run_opts *o, const struct mote_image *img,
 			.args = { o->guest_argc, o->guest_argv, o->env },
 			.timeout_ns = o->timeout_ns,
 			.stdio = &io,
+			.snapshot = snap,
 		};
 
 		if (mote_fleet_start(fleet, &s, &inst[n], &err) < 0) {
@@ -400,6 +453,7 @@ int run_many(const struct run_opts *o, const struct mote_image *img,
 	if (o->stats)
 		print_stats(o, res, st, t0, mono_ns());
 	mote_fleet_destroy(fleet);
+	mote_snapshot_free(taken);
 close:
 	close_sinks(o, sinks);
 out:

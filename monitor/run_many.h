@@ -5,6 +5,7 @@
 #ifndef MOTE_RUN_MANY_H
 #define MOTE_RUN_MANY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -23,9 +24,16 @@ struct run_hooks {
 	int (*seal)(struct mote_err *err);
 };
 
-/* Runs o->count instances of img, each VM with its own instance of each
- * of devs[0..ndevs); returns the process exit status. */
+struct mote_snapshot;
+
+/*
+ * Runs o->count instances of img, each VM with its own instance of each
+ * of devs[0..ndevs); returns the process exit status. They start from
+ * snap when given; with take, the first start runs to the guest's
+ * snapshot point and the instances start from there.
+ */
 int run_many(const struct run_opts *o, const struct mote_image *img,
+	     const struct mote_snapshot *snap, bool take,
 	     const struct mote_devspec *devs, unsigned ndevs,
 	     const struct run_hooks *hooks);
 

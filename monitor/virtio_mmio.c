@@ -608,6 +608,100 @@ void virtio_mmio_destroy(struct virtio_mmio *t)
 	teardown(t, false);
 }
 
+/* --- snapshots --- */
+
+int virtio_mmio_save(struct virtio_mmio *t, struct virtio_mmio_state *s,
+		     struct mote_err *err)
+{
+	int rc = 0;
+
+	memset(s, 0, sizeof(*s));
+	virtio_dev_lock(&t->dev);
+	s->device_id = t->dev.ops->device_id;
+	s->status = t->status;
+	s->driver_features = t->driver_features;
+	for (unsigned i = 0; i < t->dev.ops->nqueues && !rc; i++) {
+		struct queue *q = &t->q[i];
+		uint16_t avail;
+
+		if (!q->ready)
+			continue;
+		/* The driver's index, read once: chains it made available
+		 * and the device has not taken are I/O in flight too. */
+		avail = __atomic_load_n(&q->vq.avail->idx, __ATOMIC_ACQUIRE);
+		if (q->vq.inflight || avail != q->vq.last_avail || t->resetting)
+			rc = err_set(err, EBUSY,
+				     "snapshot refused: %s queue %u has I/O in "
+				     "flight",
+				     t->dev.ops->name, i);
+		s->q[i].num = q->num;
+		s->q[i].ready = 1;
+		s->q[i].desc = q->desc;
+		s->q[i].avail = q->avail;
+		s->q[i].used = q->used;
+		s->q[i].last_avail = q->vq.last_avail;
+		s->q[i].used_idx = q->vq.used_idx;
+		s->q[i].signalled = q->vq.signalled;
+	}
+	virtio_dev_unlock(&t->dev);
+	return rc;
+}
+
+int virtio_mmio_restore(struct virtio_mmio *t,
+			const struct virtio_mmio_state *s,
+			struct mote_err *err)
+{
+	bool event_idx = s->driver_features & (1ull << VIRTIO_RING_F_EVENT_IDX);
+	int rc = 0;
+
+	if (s->device_id != t->dev.ops->device_id)
+		return err_set(err, EINVAL,
+			       "snapshot: device %s where the snapshot had id "
+			       "%u",
+			       t->dev.ops->name, s->device_id);
+	if (s->driver_features & ~t->offered)
+		return err_set(err, EINVAL,
+			       "snapshot: %s features 0x%llx were never offered",
+			       t->dev.ops->name,
+			       (unsigned long long)s->driver_features);
+	virtio_dev_lock(&t->dev);
+	t->driver_features = s->driver_features;
+	t->dev.features = s->driver_features;
+	for (unsigned i = 0; i < t->dev.ops->nqueues && !rc; i++) {
+		struct queue *q = &t->q[i];
+		const char *why = "";
+
+		if (q->ready)
+			vq_teardown(&q->vq);
+		q->ready = false;
+		if (!s->q[i].ready)
+			continue;
+		q->num = s->q[i].num;
+		q->desc = s->q[i].desc;
+		q->avail = s->q[i].avail;
+		q->used = s->q[i].used;
+		if (q->num > t->dev.ops->queue_max ||
+		    vq_setup(&q->vq, t->host.gm, q->num, q->desc, q->avail,
+			     q->used, event_idx, &why) < 0) {
+			rc = err_set(err, EINVAL, "snapshot: %s queue %u: %s",
+				     t->dev.ops->name, i,
+				     *why ? why : "bad queue size");
+			break;
+		}
+		q->vq.last_avail = s->q[i].last_avail;
+		q->vq.used_idx = s->q[i].used_idx;
+		q->vq.signalled = s->q[i].signalled;
+		q->ready = true;
+	}
+	/* Only the driver's bits; a device that needed a reset is never
+	 * snapshotted (its guest could not have gone on). */
+	t->status = rc ? 0 : s->status & DRIVER_BITS;
+	t->running = !rc && (t->status & VIRTIO_CONFIG_S_DRIVER_OK) &&
+		     !(t->status & VIRTIO_CONFIG_S_FAILED);
+	virtio_dev_unlock(&t->dev);
+	return rc;
+}
+
 struct virtio_dev *virtio_mmio_dev(struct virtio_mmio *t)
 {
 	return &t->dev;

@@ -51,6 +51,36 @@ void virtio_mmio_reset(struct virtio_mmio *t);
  * goes away too (closing the VM drops the doorbells' ioeventfds). */
 void virtio_mmio_destroy(struct virtio_mmio *t);
 
+/* A device's transport state at a snapshot point: what the driver set up. */
+struct virtio_mmio_state {
+	uint32_t device_id;
+	uint32_t status;
+	uint64_t driver_features;
+	struct {
+		uint32_t num, ready;
+		uint64_t desc, avail, used;
+		uint16_t last_avail, used_idx, signalled, pad;
+	} q[VIRTIO_DEV_MAX_QUEUES];
+};
+
+/*
+ * Saves the transport's state for a snapshot. Refused (-EBUSY, one line
+ * in err) while a request is in flight or the driver has made chains
+ * available that the device has not taken: the snapshot would hold I/O
+ * that no clone can complete.
+ */
+int virtio_mmio_save(struct virtio_mmio *t, struct virtio_mmio_state *s,
+		     struct mote_err *err);
+
+/*
+ * Gives a fresh or reset transport the state s, as if its driver had set
+ * it up: the rings are already in the clone's memory. Returns 0, or a
+ * negative errno when s does not fit this device (a hostile snapshot).
+ */
+int virtio_mmio_restore(struct virtio_mmio *t,
+			const struct virtio_mmio_state *s,
+			struct mote_err *err);
+
 /* The device as its ops see it (tests drive a device through it). */
 struct virtio_dev *virtio_mmio_dev(struct virtio_mmio *t);
 

@@ -83,6 +83,7 @@ const char *mote_outcome_name(enum mote_outcome o)
 		[MOTE_TIMED_OUT] = "timeout",
 		[MOTE_FAILED] = "failed",
 		[MOTE_OUTPUT_LIMIT] = "output_limit",
+		[MOTE_SNAPSHOT_TAKEN] = "snapshot",
 	};
 
 	return (unsigned)o < MOTE_NOUTCOMES ? names[o] : "unknown";
@@ -365,29 +366,56 @@ static int set_dma_ranges(struct mote_vm *vm, const struct mote_image *img)
 	return rc;
 }
 
-/* Maps the image and builds the tables, unless this VM already has them. */
-int vm_prepare(struct mote_vm *vm, const struct mote_image *img,
-		     struct mote_err *err)
+/* Back to plain anonymous memory from lo up: no image, no overlay. */
+static int unmap_image(struct mote_vm *vm)
 {
-	if (vm->img == img)
-		return 0;
-	if (vm->img &&
-	    mmap(vm->mem + vm->img->lo, vm->img->hi - vm->img->lo,
-		 PROT_READ | PROT_WRITE,
+	uint64_t lo = vm->img->lo;
+
+	if (mmap(vm->mem + lo, vm->mem_size - lo, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1,
 		 0) == MAP_FAILED)
+		return -errno;
+	vm->img = NULL;
+	vm->overlay = NULL;
+	return 0;
+}
+
+int vm_prepare_overlay(struct mote_vm *vm, const struct mote_image *img,
+		       const struct vm_overlay *ov, struct mote_err *err)
+{
+	if (vm->img == img && vm->overlay == ov)
+		return 0;
+	if (vm->img && unmap_image(vm) < 0)
 		return err_set(err, errno, "unmapping image: %s",
 			       strerror(errno));
-	vm->img = NULL;
+	if (!layout_compute(img, vm->mem_size, &vm->layout))
+		return err_set(err, E2BIG,
+			       "image too large for guest memory of %llu MiB",
+			       (unsigned long long)(vm->mem_size >> 20));
 	/* Every VM of an image shares its pages until it writes to them. */
 	if (mmap(vm->mem + img->lo, img->hi - img->lo, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_FIXED, img->memfd, 0) == MAP_FAILED)
 		return err_set(err, errno, "mapping image: %s", strerror(errno));
 	vm->img = img;
-	if (!layout_compute(img, vm->mem_size, &vm->layout))
-		return err_set(err, E2BIG,
-			       "image too large for guest memory of %llu MiB",
-			       (unsigned long long)(vm->mem_size >> 20));
+	/* And a snapshot's pages over it, shared the same way: a reset
+	 * drops the VM's copies, and they read back as the snapshot. */
+	for (unsigned i = 0; ov && i < ov->n; i++) {
+		const struct overlay_extent *e = &ov->ext[i];
+
+		if (e->start < img->lo || e->end > vm->mem_size ||
+		    e->start >= e->end ||
+		    mmap(vm->mem + e->start, e->end - e->start,
+			 PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED,
+			 ov->memfd, (off_t)e->start) == MAP_FAILED) {
+			int rc = err_set(err, errno ? errno : EINVAL,
+					 "mapping snapshot pages: %s",
+					 strerror(errno ? errno : EINVAL));
+
+			unmap_image(vm);
+			return rc;
+		}
+	}
+	vm->overlay = ov;
 	if (set_dma_ranges(vm, img))
 		return err_set(err, EINVAL, "image segments overlap the heap");
 	/* The program headers, for the guest's AT_PHDR: read-only to it,
@@ -398,12 +426,19 @@ int vm_prepare(struct mote_vm *vm, const struct mote_image *img,
 	return cpu_build_tables(vm->mem, img, &vm->layout, vm->ndev, err);
 }
 
-int mote_vm_load(struct mote_vm *vm, const struct mote_image *img,
-		 const struct mote_args *args, struct mote_err *err)
+int vm_prepare(struct mote_vm *vm, const struct mote_image *img,
+	       struct mote_err *err)
+{
+	return vm_prepare_overlay(vm, img, NULL, err);
+}
+
+int vm_begin_load(struct mote_vm *vm, const struct mote_image *img,
+		  const struct vm_overlay *ov, const struct mote_args *args,
+		  uint64_t guest_mono_ns, uint64_t *sp, uint64_t *canary,
+		  struct mote_err *err)
 {
 	struct mote_boot_info *bi;
-	struct cpu_entry entry;
-	uint64_t t0, t1, canary;
+	uint64_t t0, t1;
 	int rc;
 
 	if (image_min_mem(img) > vm->mem_size)
@@ -415,24 +450,17 @@ int mote_vm_load(struct mote_vm *vm, const struct mote_image *img,
 		if (rc)
 			return rc;
 	}
-	rc = vm_prepare(vm, img, err);
+	rc = vm_prepare_overlay(vm, img, ov, err);
 	if (rc)
 		return rc;
 	bi = (struct mote_boot_info *)(vm->mem + MOTE_BOOT_INFO_GPA);
 	memset(bi, 0, MOTE_DEVICE_TABLE_GPA - MOTE_BOOT_INFO_GPA);
-	rc = fresh_random(vm, &canary, err);
+	rc = fresh_random(vm, canary, err);
 	if (rc)
 		return rc;
-	entry.rsp = write_start(vm, img, args, err);
-	if (!entry.rsp)
+	*sp = write_start(vm, img, args, err);
+	if (!*sp)
 		return -E2BIG;
-	write_tls(vm, img, canary);
-	entry.rip = img->entry;
-	entry.fs_base = vm->layout.tp;
-	entry.fsgsbase = vm->fsgsbase;
-	rc = cpu_set_entry_state(vm->vcpu_fd, &entry, err);
-	if (rc)
-		return rc;
 	/* Correlate the guest TSC with host time as tightly as we can: the
 	 * midpoint of two host reads around the TSC read. */
 	t0 = mono_ns();
@@ -441,6 +469,7 @@ int mote_vm_load(struct mote_vm *vm, const struct mote_image *img,
 	if (rc)
 		return rc;
 	vm->mono_base = t0 + (t1 - t0) / 2;
+	vm->mono_offset = guest_mono_ns;
 	bi->magic = MOTE_BOOT_MAGIC;
 	bi->abi_version = MOTE_ABI_VERSION;
 	bi->flags = vm->io.boot_flags;
@@ -451,11 +480,11 @@ int mote_vm_load(struct mote_vm *vm, const struct mote_image *img,
 	bi->mem_size = vm->mem_size;
 	bi->heap_start = vm->layout.heap_start;
 	bi->heap_end = vm->layout.heap_end;
-	bi->stack_top = entry.rsp;
+	bi->stack_top = *sp;
 	bi->tsc_hz = vm->tsc_hz;
 	bi->tsc_base = vm->tsc_base;
 	bi->wall_ns = wall_ns() - (mono_ns() - vm->mono_base);
-	bi->mono_ns = 0;
+	bi->mono_ns = guest_mono_ns;
 	bi->tp = vm->layout.tp;
 	bi->random = RANDOM_GPA;
 	if (vm->ndev) {
@@ -474,6 +503,23 @@ int mote_vm_load(struct mote_vm *vm, const struct mote_image *img,
 	vm->out_bytes = 0;
 	vm->used = true;
 	return 0;
+}
+
+int mote_vm_load(struct mote_vm *vm, const struct mote_image *img,
+		 const struct mote_args *args, struct mote_err *err)
+{
+	struct cpu_entry entry = { 0 };
+	uint64_t canary;
+	int rc;
+
+	rc = vm_begin_load(vm, img, NULL, args, 0, &entry.rsp, &canary, err);
+	if (rc)
+		return rc;
+	write_tls(vm, img, canary);
+	entry.rip = img->entry;
+	entry.fs_base = vm->layout.tp;
+	entry.fsgsbase = vm->fsgsbase;
+	return cpu_set_entry_state(vm->vcpu_fd, &entry, err);
 }
 
 int vm_reset(struct mote_vm *vm, struct mote_err *err)

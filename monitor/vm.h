@@ -20,10 +20,11 @@ enum mote_outcome {
 	MOTE_TIMED_OUT, /* the run's timeout expired */
 	MOTE_FAILED,    /* the monitor failed (KVM error) */
 	MOTE_OUTPUT_LIMIT, /* the guest wrote more than its output limit */
+	MOTE_SNAPSHOT_TAKEN, /* a run asked for a snapshot reached its point */
 	MOTE_NOUTCOMES
 };
 
-/* "exited", "crashed", "timeout", "failed", "output_limit". */
+/* "exited", "crashed", "timeout", "failed", "output_limit", "snapshot". */
 const char *mote_outcome_name(enum mote_outcome o);
 
 struct mote_result {

@@ -14,9 +14,11 @@
 #include "../guest_abi/mote_abi.h"
 #include "guest_mem.h"
 #include "layout.h"
+#include "overlay.h"
 #include "vm.h"
 
 struct virtio_mmio;
+struct mote_snapshot;
 
 struct mote_vm {
 	uint64_t id; /* unique in the process: tells reuse apart in stats */
@@ -27,6 +29,7 @@ struct mote_vm {
 	uint64_t mem_size;
 	struct guest_mem gm;
 	const struct mote_image *img; /* mapped image; tables built for it */
+	const struct vm_overlay *overlay; /* a snapshot's pages over it */
 	bool used;                    /* ran a guest since creation/reset */
 	struct mote_stdio io;
 	uint64_t out_bytes; /* written to stdout and stderr since the load */
@@ -39,6 +42,8 @@ struct mote_vm {
 	uint64_t start_argv, start_envp, start_auxv;
 	/* clock correlation taken at load: guest TSC and host clocks */
 	uint64_t tsc_hz, tsc_base, mono_base;
+	uint64_t mono_offset; /* guest monotonic ns at tsc_base (boot info) */
+	struct mote_snapshot **snap_out; /* the run captures a snapshot here */
 	/* set by a WAIT hypercall: host deadline and where the result goes;
 	 * wait_gpa is non-zero only while that WAIT is outstanding */
 	uint64_t wait_until, wait_gpa;
@@ -63,5 +68,21 @@ struct mote_vm {
  */
 bool vm_take_event(struct mote_vm *vm);
 bool vm_event_pending(struct mote_vm *vm);
+
+/* Maps img with ov's pages over it (NULL: none) and builds the tables,
+ * unless this VM already has exactly that. */
+int vm_prepare_overlay(struct mote_vm *vm, const struct mote_image *img,
+		       const struct vm_overlay *ov, struct mote_err *err);
+
+/*
+ * What every start does: resets a used VM, maps img (and ov), fresh
+ * AT_RANDOM bytes, the start block with args, boot info with the guest's
+ * monotonic clock at guest_mono_ns. Gives the initial %rsp and the canary
+ * the random bytes make; the caller sets registers (and TLS).
+ */
+int vm_begin_load(struct mote_vm *vm, const struct mote_image *img,
+		  const struct vm_overlay *ov, const struct mote_args *args,
+		  uint64_t guest_mono_ns, uint64_t *sp, uint64_t *canary,
+		  struct mote_err *err);
 
 #endif

@@ -87,16 +87,25 @@ FUZZ_DIR := $(BUILD)/fuzz
 FUZZ_FLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -D_GNU_SOURCE \
 	-I. -Imonitor -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined
-FUZZ_TARGETS := virtqueue image
+FUZZ_TARGETS := virtqueue image snapfile
 FUZZ_SRCS_virtqueue := tests/fuzz/virtqueue.c monitor/virtqueue.c \
 	monitor/guest_mem.c blk/request.c
 FUZZ_SRCS_image := tests/fuzz/image.c monitor/image.c monitor/layout.c \
 	monitor/err.c
+# The snapshot parser, with the VM code a snapshot's teardown links in.
+FUZZ_SRCS_snapfile := tests/fuzz/snapfile.c monitor/snapfile.c \
+	monitor/snapshot.c monitor/image.c monitor/layout.c monitor/err.c \
+	monitor/vm.c monitor/cpu.c monitor/cpuid.c monitor/kvm.c \
+	monitor/kick.c monitor/guest_mem.c monitor/virtio_mmio.c \
+	monitor/virtqueue.c monitor/evloop.c monitor/thread_hook.c
+FUZZ_LIBS_snapfile := -luring -lz -lpthread
+$(FUZZ_DIR)/fuzz-snapfile: FUZZ_FLAGS += \
+	-DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
 
 $(FUZZ_DIR)/fuzz-%: $(wildcard monitor/*.h blk/*.h guest_abi/*.h) \
 		$(wildcard tests/fuzz/*.c monitor/*.c blk/*.c)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) $(FUZZ_SRCS_$*) -o $@
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(FUZZ_SRCS_$*) $(FUZZ_LIBS_$*) -o $@
 
 # One target's run: a fresh copy of its seeds, a fixed seed, bounded time.
 define fuzz_run

@@ -1,0 +1,319 @@
+/*
+ * Snapshots: taking one at the guest's snapshot point, and starting clones
+ * from it. What a clone gets fresh (start block, boot info, random bytes,
+ * clocks) is written by the same code as any start (vm_begin_load).
+ */
+#include "snapshot.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/virtio_ids.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "cpu.h"
+#include "image.h"
+#include "snapshot_take.h"
+#include "timeutil.h"
+#include "vm_fleet.h"
+#include "vm_struct.h"
+
+_Static_assert(sizeof(((struct mote_snapshot *)0)->xsave) ==
+		       sizeof(((struct kvm_xsave *)0)->region),
+	       "the XSAVE region");
+
+/* Runs of dirty pages closer than this are merged into one extent: fewer
+ * mappings per clone for a few more shared pages. Doubled while there are
+ * more runs than an overlay holds. */
+#define MERGE_GAP_PAGES 16u
+/* RFLAGS bits a guest at CPL3 controls: CF PF AF ZF SF TF DF OF, and
+ * bit 1 (always set). Never IOPL, IF or the system flags. */
+#define RFLAGS_GUEST 0xdd5ull
+
+void mote_vm_request_snapshot(struct mote_vm *vm, struct mote_snapshot **out)
+{
+	*out = NULL;
+	vm->snap_out = out;
+}
+
+/* The writable ranges of a guest: its writable segments, TLS, TCB and heap,
+ * and the stack. Only they can differ from the image or from zero. */
+static unsigned writable_ranges(const struct mote_vm *vm,
+				struct overlay_extent *r)
+{
+	const struct mote_image *img = vm->img;
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < img->nseg; i++)
+		if (img->seg[i].flags & PF_W)
+			r[n++] = (struct overlay_extent){ img->seg[i].start,
+							  img->seg[i].end };
+	r[n++] = (struct overlay_extent){ img->hi, vm->layout.heap_end };
+	r[n++] = (struct overlay_extent){ vm->layout.stack_lo, vm->mem_size };
+	return n;
+}
+
+/* Marks in dirty[] (one byte per guest page) every resident page of
+ * [start, end) that differs from what a fresh start has there. */
+static int mark_dirty(const struct mote_vm *vm, const uint8_t *tmpl,
+		      uint64_t start, uint64_t end, uint8_t *dirty)
+{
+	static const uint8_t zero[MOTE_PAGE_SIZE];
+	size_t pages = (end - start) / MOTE_PAGE_SIZE;
+	unsigned char *vec = malloc(pages ? pages : 1);
+
+	if (!vec)
+		return -ENOMEM;
+	if (mincore(vm->mem + start, end - start, vec) < 0) {
+		free(vec);
+		return -errno;
+	}
+	for (size_t i = 0; i < pages; i++) {
+		uint64_t gpa = start + i * MOTE_PAGE_SIZE;
+		const uint8_t *base = zero;
+
+		if (!(vec[i] & 1))
+			continue; /* never touched: still the image or zero */
+		if (gpa >= vm->img->lo && gpa < vm->img->hi)
+			base = tmpl + (gpa - vm->img->lo);
+		if (memcmp(vm->mem + gpa, base, MOTE_PAGE_SIZE) != 0)
+			dirty[gpa / MOTE_PAGE_SIZE] = 1;
+	}
+	free(vec);
+	return 0;
+}
+
+/* Dirty pages as at most OVERLAY_MAX_EXTENTS runs. */
+static void make_extents(const uint8_t *dirty, uint64_t npages,
+			 struct vm_overlay *ov)
+{
+	for (uint64_t gap = MERGE_GAP_PAGES;; gap *= 2) {
+		uint64_t last = 0;
+		bool open = false;
+
+		ov->n = 0;
+		for (uint64_t p = 0; p < npages && ov->n <= OVERLAY_MAX_EXTENTS;
+		     p++) {
+			if (!dirty[p])
+				continue;
+			if (open && p - last <= gap) {
+				ov->ext[ov->n - 1].end = (p + 1) * MOTE_PAGE_SIZE;
+			} else if (ov->n < OVERLAY_MAX_EXTENTS) {
+				ov->ext[ov->n++] = (struct overlay_extent){
+					p * MOTE_PAGE_SIZE,
+					(p + 1) * MOTE_PAGE_SIZE
+				};
+				open = true;
+			} else {
+				ov->n = OVERLAY_MAX_EXTENTS + 1; /* too many */
+				break;
+			}
+			last = p;
+		}
+		if (ov->n <= OVERLAY_MAX_EXTENTS)
+			return;
+	}
+}
+
+/* The differing pages into a sealed memfd at their guest offsets. */
+static int capture_memory(struct mote_vm *vm, struct vm_overlay *ov,
+			  struct mote_err *err)
+{
+	struct overlay_extent ranges[IMAGE_MAX_SEGMENTS + 2];
+	const struct mote_image *img = vm->img;
+	uint64_t npages = vm->mem_size / MOTE_PAGE_SIZE;
+	unsigned nr = writable_ranges(vm, ranges);
+	uint8_t *dirty = calloc(npages, 1), *tmpl;
+	int rc = 0, fd;
+
+	tmpl = mmap(NULL, img->hi - img->lo, PROT_READ, MAP_SHARED, img->memfd,
+		    0);
+	if (!dirty || tmpl == MAP_FAILED) {
+		free(dirty);
+		if (tmpl != MAP_FAILED)
+			munmap(tmpl, img->hi - img->lo);
+		return err_set(err, ENOMEM, "snapshot: out of memory");
+	}
+	for (unsigned i = 0; i < nr && !rc; i++)
+		rc = mark_dirty(vm, tmpl, ranges[i].start, ranges[i].end, dirty);
+	munmap(tmpl, img->hi - img->lo);
+	if (rc) {
+		free(dirty);
+		return err_set(err, -rc, "snapshot: reading guest memory: %s",
+			       strerror(-rc));
+	}
+	make_extents(dirty, npages, ov);
+	free(dirty);
+	fd = memfd_create("mote-snapshot", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return err_set(err, errno, "snapshot: memfd_create: %s",
+			       strerror(errno));
+	if (ftruncate(fd, (off_t)vm->mem_size) < 0)
+		rc = -errno;
+	for (unsigned i = 0; i < ov->n && !rc; i++) {
+		const struct overlay_extent *e = &ov->ext[i];
+
+		if (pwrite(fd, vm->mem + e->start, e->end - e->start,
+			   (off_t)e->start) != (ssize_t)(e->end - e->start))
+			rc = errno ? -errno : -EIO;
+	}
+	/* Sealed: clones map it privately, and nothing may change it. */
+	if (!rc && fcntl(fd, F_ADD_SEALS,
+			 F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW |
+				 F_SEAL_WRITE) < 0)
+		rc = -errno;
+	if (rc) {
+		close(fd);
+		return err_set(err, -rc, "snapshot: writing its memory: %s",
+			       strerror(-rc));
+	}
+	ov->memfd = fd;
+	return 0;
+}
+
+/* Devices: saved only when idle; a network device cannot be cloned yet
+ * (two clones would share its MAC and the frames in flight). */
+static int capture_devices(struct mote_vm *vm, struct mote_snapshot *s,
+			   struct mote_err *err)
+{
+	s->ndev = vm->ndev;
+	for (unsigned i = 0; i < vm->ndev; i++) {
+		if (virtio_mmio_device_id(vm->dev[i]) == VIRTIO_ID_NET)
+			return err_set(err, ENOTSUP,
+				       "snapshot refused: the guest has a "
+				       "network device, and networked guests "
+				       "cannot be snapshotted");
+		if (virtio_mmio_save(vm->dev[i], &s->dev[i], err) < 0)
+			return -EBUSY;
+	}
+	return 0;
+}
+
+int snapshot_take(struct mote_vm *vm, uint64_t gpa, struct mote_err *err)
+{
+	struct mote_snapshot *s;
+	struct kvm_sregs sr;
+	uint64_t *result;
+	int rc;
+
+	if (vm->overlay)
+		return err_set(err, ENOTSUP,
+			       "snapshot refused: the guest is itself a "
+			       "snapshot's clone");
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return err_set(err, ENOMEM, "snapshot: out of memory");
+	s->ov.memfd = -1;
+	rc = capture_devices(vm, s, err);
+	if (rc)
+		goto fail;
+	/* Clones resume past the store and find CLONE in the struct: write
+	 * it, then let KVM complete the store without running further. */
+	result = guest_mem_dma(&vm->gm,
+			       gpa + offsetof(struct mote_hc_snapshot, result),
+			       8, 8, true);
+	if (!result) {
+		rc = err_set(err, EFAULT, "snapshot: argument moved");
+		goto fail;
+	}
+	*result = MOTE_SNAPSHOT_CLONE;
+	vm->run->immediate_exit = 1;
+	rc = ioctl(vm->vcpu_fd, KVM_RUN, 0);
+	vm->run->immediate_exit = 0;
+	if (rc == 0 || errno != EINTR) {
+		rc = err_set(err, rc ? errno : EIO,
+			     "snapshot: completing the store: %s",
+			     strerror(rc ? errno : EIO));
+		goto fail;
+	}
+	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &s->regs) < 0 ||
+	    ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sr) < 0 ||
+	    ioctl(vm->vcpu_fd, KVM_GET_XSAVE, s->xsave) < 0) {
+		rc = err_set(err, errno, "snapshot: reading the vCPU: %s",
+			     strerror(errno));
+		goto fail;
+	}
+	s->fs_base = sr.fs.base;
+	s->gs_base = sr.gs.base;
+	s->guest_mono_ns = vm->mono_offset + (mono_ns() - vm->mono_base);
+	s->img = vm->img;
+	s->mem_size = vm->mem_size;
+	rc = capture_memory(vm, &s->ov, err);
+	if (rc)
+		goto fail;
+	*vm->snap_out = s;
+	vm->snap_out = NULL;
+	return 0;
+fail:
+	mote_snapshot_free(s);
+	return rc;
+}
+
+int mote_vm_load_snapshot(struct mote_vm *vm, const struct mote_snapshot *snap,
+			  const struct mote_args *args, struct mote_err *err)
+{
+	struct cpu_entry entry = { 0 };
+	struct kvm_regs r;
+	uint64_t canary;
+	int rc;
+
+	if (snap->mem_size != vm->mem_size)
+		return err_set(err, EINVAL,
+			       "snapshot taken with %llu MiB of guest memory, "
+			       "this VM has %llu MiB",
+			       (unsigned long long)(snap->mem_size >> 20),
+			       (unsigned long long)(vm->mem_size >> 20));
+	if (snap->ndev != vm->ndev)
+		return err_set(err, EINVAL,
+			       "snapshot taken with %u devices, this VM has %u",
+			       snap->ndev, vm->ndev);
+	rc = vm_begin_load(vm, snap->img, &snap->ov, args, snap->guest_mono_ns,
+			   &entry.rsp, &canary, err);
+	if (rc)
+		return rc;
+	/* The monitor's own CPU mode, with the guest's FS and GS base: no
+	 * special register comes from the snapshot itself. */
+	entry.rip = snap->regs.rip;
+	entry.rsp = snap->regs.rsp;
+	entry.fs_base = snap->fs_base;
+	entry.gs_base = snap->gs_base;
+	entry.fsgsbase = vm->fsgsbase;
+	rc = cpu_set_entry_state(vm->vcpu_fd, &entry, err);
+	if (rc)
+		return rc;
+	r = snap->regs;
+	r.rflags = (r.rflags & RFLAGS_GUEST) | 0x2;
+	if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &r) < 0)
+		return err_set(err, errno, "KVM_SET_REGS: %s", strerror(errno));
+	if (ioctl(vm->vcpu_fd, KVM_SET_XSAVE, snap->xsave) < 0)
+		return err_set(err, errno, "KVM_SET_XSAVE: %s", strerror(errno));
+	for (unsigned i = 0; i < vm->ndev; i++) {
+		rc = virtio_mmio_restore(vm->dev[i], &snap->dev[i], err);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int snapshot_prepare(struct mote_vm *vm, const struct mote_snapshot *snap,
+		     struct mote_err *err)
+{
+	if (snap->mem_size != vm->mem_size)
+		return err_set(err, EINVAL, "snapshot: guest memory differs");
+	return vm_prepare_overlay(vm, snap->img, &snap->ov, err);
+}
+
+void mote_snapshot_free(struct mote_snapshot *snap)
+{
+	if (!snap)
+		return;
+	if (snap->ov.memfd >= 0)
+		close(snap->ov.memfd);
+	if (snap->owns_img)
+		image_close(&snap->own_img);
+	free(snap);
+}
