@@ -1,0 +1,513 @@
+/*
+ * `mote serve` end to end: the real binary with real guests (needs
+ * /dev/kvm), driven by curl for the function contract and by raw sockets
+ * for malformed HTTP, under mixed load, over 10,000 requests and through
+ * a SIGTERM drain.
+ */
+#include <criterion/criterion.h>
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+static pid_t mote_pid = -1;
+static unsigned port;
+static char base[64];
+static char log_path[64];
+
+/* A port nothing listens on now (bound, read, released). */
+static unsigned free_port(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	getsockname(fd, (struct sockaddr *)&sa, &len);
+	close(fd);
+	return ntohs(sa.sin_port);
+}
+
+static int http_status(const char *path)
+{
+	char cmd[256];
+	FILE *p;
+	int code = 0;
+
+	snprintf(cmd, sizeof(cmd),
+		 "curl -s -o /dev/null -w '%%{http_code}' --max-time 2 %s%s",
+		 base, path);
+	p = popen(cmd, "r");
+	if (p) {
+		if (fscanf(p, "%d", &code) != 1)
+			code = 0;
+		pclose(p);
+	}
+	return code;
+}
+
+/* Starts build/mote serve with the test functions plus extra options
+ * (NULL-terminated) and waits until /readyz says 200. */
+static void start_mote(const char *const *extra)
+{
+	char listen[32];
+	const char *argv[64] = {
+		MOTE_BIN, "serve", "--listen", listen,
+		"--function", "hello=" GUEST("hello"),
+		"--function", "echo=" GUEST("echo") ",pool=4,concurrency=64,queue=512",
+		"--function", "cgi-status=" GUEST("cgi-status") ",cgi=on",
+		"--function", "exitcode=" GUEST("exitcode") ",args=3",
+		"--function", "crash=" GUEST("crash") ",pool=0",
+		"--function", "spin=" GUEST("spin") ",timeout=200ms,pool=0",
+		"--function", "flood=" GUEST("flood") ",max-response=64K,timeout=5s",
+		"--function", "idle=" GUEST("idle") ",args=300,concurrency=64",
+		"--idle-timeout", "2s", NULL,
+	};
+	int argc = 0, fd;
+
+	port = free_port();
+	snprintf(listen, sizeof(listen), "127.0.0.1:%u", port);
+	snprintf(base, sizeof(base), "http://127.0.0.1:%u", port);
+	while (argv[argc])
+		argc++;
+	for (int i = 0; extra && extra[i]; i++)
+		argv[argc++] = extra[i];
+	argv[argc] = NULL;
+	snprintf(log_path, sizeof(log_path), "/tmp/mote-serve-log-XXXXXX");
+	fd = mkstemp(log_path);
+	cr_assert_geq(fd, 0);
+	mote_pid = fork();
+	cr_assert_geq(mote_pid, 0);
+	if (mote_pid == 0) {
+		dup2(fd, 2);
+		dup2(fd, 1);
+		execv(MOTE_BIN, (char *const *)argv);
+		_exit(127);
+	}
+	close(fd);
+	for (int i = 0; i < 200; i++) {
+		if (http_status("/readyz") == 200)
+			return;
+		usleep(50 * 1000);
+	}
+	cr_assert_fail("mote serve did not become ready (log: %s)", log_path);
+}
+
+static int stop_mote(void)
+{
+	int st = 0;
+
+	if (mote_pid <= 0)
+		return -1;
+	kill(mote_pid, SIGTERM);
+	waitpid(mote_pid, &st, 0);
+	mote_pid = -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static void setup(void)
+{
+	start_mote(NULL);
+}
+
+static void teardown(void)
+{
+	if (mote_pid > 0)
+		cr_expect_eq(stop_mote(), 0, "mote serve did not drain cleanly");
+	unlink(log_path);
+}
+
+struct reply {
+	char head[8192], body[1 << 16];
+	size_t body_len;
+	unsigned status;
+};
+
+static void curl(struct reply *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void curl(struct reply *r, const char *fmt, ...)
+{
+	char args[1024], cmd[2048], hpath[] = "/tmp/mote-hdr-XXXXXX";
+	va_list ap;
+	FILE *p, *h;
+	int fd = mkstemp(hpath);
+
+	close(fd);
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof(args), fmt, ap);
+	va_end(ap);
+	snprintf(cmd, sizeof(cmd), "curl -s --max-time 20 -D %s %s", hpath,
+		 args);
+	p = popen(cmd, "r");
+	r->body_len = fread(r->body, 1, sizeof(r->body) - 1, p);
+	r->body[r->body_len] = '\0';
+	pclose(p);
+	h = fopen(hpath, "r");
+	r->head[fread(r->head, 1, sizeof(r->head) - 1, h)] = '\0';
+	fclose(h);
+	unlink(hpath);
+	r->status = 0;
+	sscanf(r->head, "HTTP/1.1 %u", &r->status);
+}
+
+static const char *header(const struct reply *r, const char *name)
+{
+	static char v[512];
+	const char *p = r->head;
+	size_t n = strlen(name);
+
+	while ((p = strchr(p, '\n'))) {
+		p++;
+		if (strncasecmp(p, name, n) == 0 && p[n] == ':') {
+			snprintf(v, sizeof(v), "%.*s",
+				 (int)strcspn(p + n + 2, "\r\n"), p + n + 2);
+			return v;
+		}
+	}
+	return NULL;
+}
+
+static void expect_common(const struct reply *r)
+{
+	cr_assert_not_null(header(r, "X-Mote-Request-Id"), "%s", r->head);
+	cr_assert_not_null(header(r, "Server-Timing"), "%s", r->head);
+}
+
+TestSuite(serve, .init = setup, .fini = teardown, .timeout = 180);
+
+Test(serve, every_outcome_of_the_contract)
+{
+	struct reply r;
+
+	curl(&r, "%s/fn/hello", base);
+	cr_assert_eq(r.status, 200);
+	cr_assert_str_eq(r.body, "Hello from mote!\n");
+	expect_common(&r);
+	curl(&r, "--data-binary 'ping' %s/fn/echo", base);
+	cr_assert_eq(r.status, 200);
+	cr_assert_str_eq(r.body, "ping");
+	curl(&r, "%s/fn/exitcode", base);
+	cr_assert_eq(r.status, 500);
+	cr_assert_str_eq(header(&r, "X-Mote-Exit-Status"), "3");
+	curl(&r, "%s/fn/crash", base);
+	cr_assert_eq(r.status, 502);
+	cr_assert_str_eq(header(&r, "X-Mote-Outcome"), "crashed");
+	curl(&r, "%s/fn/spin", base);
+	cr_assert_eq(r.status, 504);
+	curl(&r, "%s/fn/flood", base);
+	cr_assert_eq(r.status, 502);
+	cr_assert_str_eq(header(&r, "X-Mote-Outcome"), "output_limit");
+	curl(&r, "%s/fn/nosuch", base);
+	cr_assert_eq(r.status, 404);
+	expect_common(&r);
+	/* and the server is fine after each of them */
+	curl(&r, "--data-binary 'again' %s/fn/echo", base);
+	cr_assert_str_eq(r.body, "again");
+}
+
+Test(serve, cgi_headers_and_the_environment_the_guest_sees)
+{
+	struct reply r;
+
+	curl(&r, "-A mote-test -H 'Content-Type: text/x-t' --data-binary abc "
+		 "'%s/fn/cgi-status/a/b?x=1&y=%%20'",
+	     base);
+	cr_assert_eq(r.status, 201, "%s", r.head);
+	cr_assert_str_eq(header(&r, "X-Example"), "yes");
+	cr_assert_not_null(strstr(r.body, "REQUEST_METHOD=POST\n"), "%s", r.body);
+	cr_assert_not_null(strstr(r.body, "PATH_INFO=/a/b\n"));
+	cr_assert_not_null(strstr(r.body, "QUERY_STRING=x=1&y=%20\n"));
+	cr_assert_not_null(strstr(r.body, "CONTENT_TYPE=text/x-t\n"));
+	cr_assert_not_null(strstr(r.body, "CONTENT_LENGTH=3\n"));
+	cr_assert_not_null(strstr(r.body, "HTTP_USER_AGENT=mote-test\n"));
+	cr_assert_not_null(strstr(r.body, "MOTE_FUNCTION=cgi-status\n"));
+	{
+		char want[64];
+
+		snprintf(want, sizeof(want), "MOTE_REQUEST_ID=%s\n",
+			 header(&r, "X-Mote-Request-Id"));
+		cr_assert_not_null(strstr(r.body, want));
+	}
+}
+
+Test(serve, big_and_empty_bodies)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd),
+		 "head -c 5000000 /dev/urandom > /tmp/mote-big.$$ && "
+		 "curl -s --max-time 30 --data-binary @/tmp/mote-big.$$ "
+		 "%s/fn/echo | cmp - /tmp/mote-big.$$; rc=$?; "
+		 "rm -f /tmp/mote-big.$$; exit $rc",
+		 base);
+	cr_assert_eq(system(cmd), 0, "5 MB echoed back intact");
+	snprintf(cmd, sizeof(cmd),
+		 "test \"$(curl -s -X POST --data-binary '' -w '%%{http_code}:"
+		 "%%{size_download}' -o /dev/null %s/fn/echo)\" = 200:0",
+		 base);
+	cr_assert_eq(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd),
+		 "test \"$(head -c 7000000 /dev/zero | curl -s --data-binary @- "
+		 "-w '%%{http_code}' -o /dev/null %s/fn/echo)\" = 413",
+		 base);
+	cr_assert_eq(system(cmd), 0, "past max-request (6M): 413");
+}
+
+/* Raw bytes on a new connection; what came back before a close or wait_ms. */
+static size_t raw(const void *req, size_t len, char *out, size_t cap,
+		  int wait_ms)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons((uint16_t)port) };
+	struct timeval tv = { wait_ms / 1000, (wait_ms % 1000) * 1000 };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	size_t got = 0;
+	ssize_t n;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (len)
+		send(fd, req, len, MSG_NOSIGNAL);
+	while (got + 1 < cap && (n = recv(fd, out + got, cap - 1 - got, 0)) > 0)
+		got += (size_t)n;
+	out[got] = '\0';
+	close(fd);
+	return got;
+}
+
+Test(serve, malformed_http_gets_a_4xx_or_a_close)
+{
+	static char big[70000];
+	char out[4096];
+	struct reply r;
+
+	raw("garbage\r\n\r\n", 11, out, sizeof(out), 2000);
+	cr_assert(!out[0] || strstr(out, " 400 "), "%.100s", out);
+	memset(big, 'a', sizeof(big));
+	memcpy(big, "GET /fn/echo HTTP/1.1\r\nX: ", 27);
+	memcpy(big + sizeof(big) - 4, "\r\n\r\n", 4);
+	raw(big, sizeof(big), out, sizeof(out), 2000);
+	cr_assert(!out[0] || strstr(out, " 431 ") || strstr(out, " 400 ") ||
+			  strstr(out, " 413 "),
+		  "%.100s", out);
+	/* a slow client: half a request line, then nothing past the idle
+	 * timeout (2s here): closed without an answer */
+	{
+		double t0 = now_s();
+
+		raw("GET /fn/ec", 10, out, sizeof(out), 6000);
+		cr_assert_lt(now_s() - t0, 5.0, "closed by the idle timeout");
+	}
+	/* a Content-Length that lies, then the idle timeout */
+	raw("POST /fn/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nab",
+	    59, out, sizeof(out), 6000);
+	cr_assert(!out[0] || strstr(out, " 400 "), "%.100s", out);
+	/* a body past max-request announced up front */
+	raw("POST /fn/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n",
+	    60, out, sizeof(out), 2000);
+	cr_assert_not_null(strstr(out, " 413 "), "%.100s", out);
+	curl(&r, "--data-binary 'still here' %s/fn/echo", base);
+	cr_assert_str_eq(r.body, "still here");
+}
+
+Test(serve, mixed_load_with_200_in_flight)
+{
+	/* 200 at once: echo, crash, spin (200 ms timeout) and flood; every
+	 * response must be the right one. */
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd),
+		 "d=$(mktemp -d); for i in $(seq 1 200); do "
+		 "case $((i %% 4)) in "
+		 "0) (curl -s --max-time 60 -d \"n$i\" -w ' %%{http_code}' "
+		 "%s/fn/echo > $d/$i) & ;; "
+		 "1) (curl -s --max-time 60 -o /dev/null -w '%%{http_code}' "
+		 "%s/fn/crash > $d/$i) & ;; "
+		 "2) (curl -s --max-time 60 -o /dev/null -w '%%{http_code}' "
+		 "%s/fn/spin > $d/$i) & ;; "
+		 "3) (curl -s --max-time 60 -o /dev/null -w '%%{http_code}' "
+		 "%s/fn/flood > $d/$i) & ;; esac; done; wait; bad=0; "
+		 "for i in $(seq 1 200); do case $((i %% 4)) in "
+		 "0) want=\"n$i 200\";; 1) want=502;; 2) want=504;; 3) want=502;; "
+		 "esac; [ \"$(cat $d/$i)\" = \"$want\" ] || "
+		 "{ echo \"$i: $(cat $d/$i) != $want\"; bad=1; }; done; "
+		 "rm -rf $d; exit $bad",
+		 base, base, base, base);
+	cr_assert_eq(system(cmd), 0);
+}
+
+/* The serving process: mote itself, or the jailed child it waits for. */
+static pid_t serving_pid(void)
+{
+	char path[64], buf[256];
+	FILE *f;
+	long child = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", mote_pid,
+		 mote_pid);
+	f = fopen(path, "r");
+	if (f && fgets(buf, sizeof(buf), f))
+		child = strtol(buf, NULL, 10);
+	if (f)
+		fclose(f);
+	return child > 0 ? (pid_t)child : mote_pid;
+}
+
+static long rss_kib(pid_t pid)
+{
+	char path[64], line[256];
+	FILE *f;
+	long kib = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "r");
+	cr_assert_not_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}
+
+static int fd_count(pid_t pid)
+{
+	char path[64];
+	DIR *d;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	d = opendir(path);
+	cr_assert_not_null(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n - 2;
+}
+
+/* n POSTs of body on one keep-alive connection; each must come back. */
+static void keep_alive_requests(unsigned n, const char *body)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons((uint16_t)port) };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	static char buf[65536];
+	char req[4096];
+	size_t blen = strlen(body);
+	int rlen = snprintf(req, sizeof(req),
+			    "POST /fn/echo HTTP/1.1\r\nHost: t\r\n"
+			    "Content-Length: %zu\r\n\r\n%s",
+			    blen, body);
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	for (unsigned i = 0; i < n; i++) {
+		size_t got = 0;
+		char *end;
+		long clen = -1;
+
+		cr_assert_eq(send(fd, req, (size_t)rlen, MSG_NOSIGNAL), rlen);
+		for (;;) {
+			ssize_t k = recv(fd, buf + got, sizeof(buf) - 1 - got, 0);
+
+			cr_assert_gt(k, 0, "request %u: connection closed", i);
+			got += (size_t)k;
+			buf[got] = '\0';
+			end = strstr(buf, "\r\n\r\n");
+			if (end && clen < 0) {
+				char *cl = strcasestr(buf, "\r\nContent-Length:");
+
+				cr_assert_not_null(cl);
+				clen = strtol(cl + 17, NULL, 10);
+			}
+			if (end && got >= (size_t)(end + 4 - buf) + (size_t)clen)
+				break;
+		}
+		cr_assert_eq(strncmp(buf, "HTTP/1.1 200", 12), 0, "%.80s", buf);
+		cr_assert_eq(memcmp(end + 4, body, blen), 0);
+	}
+	close(fd);
+}
+
+Test(serve, ten_thousand_requests_leak_nothing)
+{
+	static char body[1025];
+	pid_t pid;
+	long rss0, rss1;
+	int fds0, fds1;
+
+	memset(body, 'b', 1024);
+	keep_alive_requests(2000, body); /* warm-up */
+	usleep(200 * 1000);
+	pid = serving_pid();
+	rss0 = rss_kib(pid);
+	fds0 = fd_count(pid);
+	keep_alive_requests(10000, body);
+	usleep(200 * 1000);
+	rss1 = rss_kib(pid);
+	fds1 = fd_count(pid);
+	cr_assert_eq(fds1, fds0, "descriptors %d after warm-up, %d after",
+		     fds0, fds1);
+	/* the issue's target is 1 %; allow 2 % of noise in a test */
+	cr_assert_leq(rss1, rss0 + rss0 / 50, "RSS %ld KiB after warm-up, %ld "
+					      "after 10,000 requests",
+		      rss0, rss1);
+}
+
+Test(serve, sigterm_finishes_requests_in_flight)
+{
+	char cmd[1024];
+	FILE *p;
+	char out[2048] = "";
+	size_t n;
+	int status;
+
+	/* 20 requests of 300 ms each; SIGTERM 100 ms in */
+	snprintf(cmd, sizeof(cmd),
+		 "for i in $(seq 1 20); do curl -s -o /dev/null --max-time 20 "
+		 "-w '%%{http_code} ' %s/fn/idle & done; wait",
+		 base);
+	p = popen(cmd, "r");
+	usleep(150 * 1000);
+	status = stop_mote();
+	n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = '\0';
+	pclose(p);
+	cr_assert_eq(status, 0, "exit status after the drain");
+	for (char *s = strtok(out, " "); s; s = strtok(NULL, " "))
+		cr_assert_str_eq(s, "200", "%s", out);
+}
+
+Test(serve, metrics_pass_promtool_and_the_log_is_json)
+{
+	char cmd[512];
+
+	cr_assert_eq(http_status("/fn/hello"), 200);
+	snprintf(cmd, sizeof(cmd), "curl -s %s/metrics | promtool check metrics",
+		 base);
+	cr_assert_eq(system(cmd), 0);
+	cr_assert_eq(stop_mote(), 0);
+	/* every access-log line parses (python3 as the JSON reader) */
+	snprintf(cmd, sizeof(cmd),
+		 "grep '^{' %s | python3 -c 'import json,sys; "
+		 "[json.loads(l) for l in sys.stdin]' && grep -q "
+		 "'\"function\":\"hello\"' %s",
+		 log_path, log_path);
+	cr_assert_eq(system(cmd), 0);
+}
