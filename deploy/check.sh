@@ -25,6 +25,11 @@ assert c["ports"][0]["containerPort"] == 8080
 assert pod["volumes"][0]["hostPath"]["path"] == "/dev/kvm"
 print("kubernetes.yaml: parsed, selectors, probes, grace period, PORT, /dev/kvm ok")
 PY
-if command -v kubectl >/dev/null; then kubectl apply --dry-run=client -f kubernetes.yaml; fi
+# kubectl's dry run still asks a cluster for its API groups: only then.
+if command -v kubectl >/dev/null && kubectl version >/dev/null 2>&1; then
+	kubectl apply --dry-run=server -f kubernetes.yaml
+else
+	echo "kubernetes.yaml: no cluster to dry-run against"
+fi
 if command -v nomad >/dev/null; then nomad job validate mote-serve.nomad.hcl; else
 	echo "mote-serve.nomad.hcl: not validated (nomad is not installed)"; fi
