@@ -543,6 +543,7 @@ static int cmd_run(int argc, char **argv, bool snapshot_cmd)
 		fputs(snapshot_cmd ? usage_snapshot : usage_run, stdout);
 		return 0;
 	}
+	cli_tty_flags(); /* asked now: the jail forbids the ioctl */
 	nbase = 2; /* the image's memfd and /dev/kvm, below */
 	/* Validate the image (or snapshot) before anything else exists. */
 	if (!snapshot_cmd && snapfile_is_snapshot(o.image)) {
@@ -608,9 +609,12 @@ fail_image:
 	status = MOTE_STATUS_ERROR;
 out:
 	if (src.save_fd >= 0) {
+		/* No half-written snapshot: emptied (a jailed mote has no
+		 * file system to unlink it from), and removed when we can. */
+		if (status != 0 && ftruncate(src.save_fd, 0) == 0 &&
+		    strcmp(confine_state(), "off") == 0)
+			unlink(o.snapshot_out);
 		close(src.save_fd);
-		if (status != 0)
-			unlink(o.snapshot_out); /* no half-written snapshot */
 	}
 	free(elf);
 	mote_snapshot_free(src.snap);

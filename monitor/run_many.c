@@ -127,9 +127,15 @@ ssize_t cli_stdin_read(void *ctx, void *buf, size_t len, uint64_t deadline_ns)
 
 uint32_t cli_tty_flags(void)
 {
-	return (isatty(STDOUT_FILENO) ? MOTE_BOOT_STDOUT_TTY : 0) |
-	       (isatty(STDERR_FILENO) ? MOTE_BOOT_STDERR_TTY : 0) |
-	       (isatty(STDIN_FILENO) ? MOTE_BOOT_STDIN_TTY : 0);
+	/* Asked once, before the jail: isatty is an ioctl, which a jailed
+	 * thread may not make on anything but KVM. */
+	static int flags = -1;
+
+	if (flags < 0)
+		flags = (isatty(STDOUT_FILENO) ? MOTE_BOOT_STDOUT_TTY : 0) |
+			(isatty(STDERR_FILENO) ? MOTE_BOOT_STDERR_TTY : 0) |
+			(isatty(STDIN_FILENO) ? MOTE_BOOT_STDIN_TTY : 0);
+	return (uint32_t)flags;
 }
 
 static int open_stream(struct stream *s, const char *dir, unsigned n,

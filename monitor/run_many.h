@@ -40,7 +40,8 @@ int run_many(const struct run_opts *o, const struct mote_image *img,
 /* A struct mote_stdio read callback on mote's own stdin (ctx unused). */
 ssize_t cli_stdin_read(void *ctx, void *buf, size_t len, uint64_t deadline_ns);
 
-/* MOTE_BOOT_STDOUT_TTY / _STDERR_TTY for mote's own stdout and stderr. */
+/* MOTE_BOOT_*_TTY for mote's own stdin, stdout and stderr; the first
+ * call (before the jail) asks, later ones repeat its answer. */
 uint32_t cli_tty_flags(void);
 
 #endif

@@ -54,6 +54,14 @@ static unsigned writable_ranges(const struct mote_vm *vm,
 							  img->seg[i].end };
 	r[n++] = (struct overlay_extent){ img->hi, vm->layout.heap_end };
 	r[n++] = (struct overlay_extent){ vm->layout.stack_lo, vm->mem_size };
+	/* In address order, so the extents made from them are too. */
+	for (unsigned i = 1; i < n; i++)
+		for (unsigned j = i; j > 0 && r[j].start < r[j - 1].start; j--) {
+			struct overlay_extent t = r[j];
+
+			r[j] = r[j - 1];
+			r[j - 1] = t;
+		}
 	return n;
 }
 
@@ -87,36 +95,50 @@ static int mark_dirty(const struct mote_vm *vm, const uint8_t *tmpl,
 	return 0;
 }
 
-/* Dirty pages as at most OVERLAY_MAX_EXTENTS runs. */
-static void make_extents(const uint8_t *dirty, uint64_t npages,
-			 struct vm_overlay *ov)
+/*
+ * Dirty pages as at most OVERLAY_MAX_EXTENTS runs, never across the end of
+ * a writable range (the guard below the stack, a read-only segment): runs
+ * closer than gap pages within a range are merged.
+ */
+static bool make_extents_gap(const uint8_t *dirty,
+			     const struct overlay_extent *ranges, unsigned nr,
+			     uint64_t gap, struct vm_overlay *ov)
 {
-	for (uint64_t gap = MERGE_GAP_PAGES;; gap *= 2) {
-		uint64_t last = 0;
+	ov->n = 0;
+	for (unsigned r = 0; r < nr; r++) {
+		uint64_t lo = ranges[r].start / MOTE_PAGE_SIZE;
+		uint64_t hi = ranges[r].end / MOTE_PAGE_SIZE, last = 0;
 		bool open = false;
 
-		ov->n = 0;
-		for (uint64_t p = 0; p < npages && ov->n <= OVERLAY_MAX_EXTENTS;
-		     p++) {
+		for (uint64_t p = lo; p < hi; p++) {
 			if (!dirty[p])
 				continue;
 			if (open && p - last <= gap) {
 				ov->ext[ov->n - 1].end = (p + 1) * MOTE_PAGE_SIZE;
-			} else if (ov->n < OVERLAY_MAX_EXTENTS) {
+			} else {
+				if (ov->n == OVERLAY_MAX_EXTENTS)
+					return false;
 				ov->ext[ov->n++] = (struct overlay_extent){
 					p * MOTE_PAGE_SIZE,
 					(p + 1) * MOTE_PAGE_SIZE
 				};
 				open = true;
-			} else {
-				ov->n = OVERLAY_MAX_EXTENTS + 1; /* too many */
-				break;
 			}
 			last = p;
 		}
-		if (ov->n <= OVERLAY_MAX_EXTENTS)
-			return;
 	}
+	return true;
+}
+
+static void make_extents(const uint8_t *dirty,
+			 const struct overlay_extent *ranges, unsigned nr,
+			 struct vm_overlay *ov)
+{
+	uint64_t gap = MERGE_GAP_PAGES;
+
+	/* Terminates: with a gap as large as a range, each is one run. */
+	while (!make_extents_gap(dirty, ranges, nr, gap, ov))
+		gap *= 2;
 }
 
 /* The differing pages into a sealed memfd at their guest offsets. */
@@ -146,7 +168,7 @@ static int capture_memory(struct mote_vm *vm, struct vm_overlay *ov,
 		return err_set(err, -rc, "snapshot: reading guest memory: %s",
 			       strerror(-rc));
 	}
-	make_extents(dirty, npages, ov);
+	make_extents(dirty, ranges, nr, ov);
 	free(dirty);
 	fd = memfd_create("mote-snapshot", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fd < 0)
