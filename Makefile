@@ -97,6 +97,7 @@ include guest_abi/guests.mk
 include guest_abi/sdk.mk
 include tests/tests.mk
 include bench/bench.mk
+include bench/serve.mk
 
 demo: deps
 	$(MAKE) all
