@@ -53,13 +53,8 @@
 	SYS("timer_delete", "a worker's kick timer at its exit"),               \
 	SYS("rt_sigtimedwait", "consume a pending kick"),                  \
 	SYS("mincore", "resident guest memory for --stats"),               \
-	SYS("read", "a waiting guest's wake-up eventfd; the guest's stdin"), \
-	SYS("poll", "the guest's stdin, until input or the run's deadline"), \
-	SYS("getrandom", "AT_RANDOM and the ENTROPY hypercall"),             \
-	SYS("memfd_create", "a snapshot's pages, at its snapshot point"),    \
-	SYS("ftruncate", "size the snapshot's memfd"),                       \
-	SYS("pwrite64", "the snapshot's pages into its memfd"),              \
-	SYS("fcntl", "seal the snapshot's memfd")
+	SYS("read", "a waiting guest's wake-up eventfd; a lone guest's stdin"), \
+	SYS("getrandom", "AT_RANDOM and the ENTROPY hypercall")
 
 const struct jail_allow jail_allow_vcpu[] = {
 	MALLOC_ENTRIES, THREAD_ENTRIES, VM_CREATE_ENTRIES, VM_RUN_ENTRIES,
@@ -78,6 +73,7 @@ const struct jail_allow jail_allow_housekeeper[] = {
 
 const struct jail_allow jail_allow_main[] = {
 	MALLOC_ENTRIES, THREAD_ENTRIES,
+	SYS("fcntl", "seal a snapshot's memfd once it is taken"),
 	SYS("close", "close output files; destroy pooled VMs at the end"),
 	SYS("sysinfo", "glibc qsort sizes its buffer (--stats percentiles)"),
 	{ 0, 0, 0 },
@@ -96,7 +92,10 @@ const struct jail_allow jail_allow_single[] = {
 	MALLOC_ENTRIES, THREAD_ENTRIES, VM_CREATE_ENTRIES, VM_RUN_ENTRIES,
 	SYS("timer_create", "the run's timeout timer"),
 	SYS("gettid", "the timeout timer signals this thread"),
-	SYS("ppoll", "a waiting guest sleeps until its deadline or an event"),
+	SYS("ppoll", "a waiting guest sleeps until its deadline or an event; "
+		     "a lone guest waits on its stdin"),
+	SYS("fcntl", "seal a snapshot's memfd once it is taken"),
+	SYS("ftruncate", "empty a snapshot file that failed half-way"),
 	SYS("clock_nanosleep", "a waiting guest sleeps until its deadline"),
 	{ 0, 0, 0 },
 };

@@ -38,9 +38,10 @@ struct mote_start {
 	/* Optional: start as a clone of this snapshot (snapshot.h) instead
 	 * of at img's entry; it must outlive the instance. */
 	const struct mote_snapshot *snapshot;
-	/* Optional: capture the guest at its snapshot point into *this;
-	 * the instance then ends with outcome MOTE_SNAPSHOT_TAKEN. */
-	struct mote_snapshot **take_snapshot;
+	/* Optional: capture the guest at its snapshot point into this
+	 * (mote_snapshot_reserve); the instance then ends with outcome
+	 * MOTE_SNAPSHOT_TAKEN. */
+	struct mote_snapshot *take_snapshot;
 	/* Optional: called once when the instance has ended, on a fleet
 	 * thread and without the fleet's locks; mote_instance_wait then
 	 * returns at once. It must not block. */

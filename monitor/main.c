@@ -261,7 +261,7 @@ static int take_snapshot(const struct run_opts *o, struct mote_vm *vm,
 	struct mote_result res;
 
 	mote_vm_set_stdio(vm, &io);
-	mote_vm_request_snapshot(vm, &src->snap);
+	mote_vm_request_snapshot(vm, src->snap);
 	if (mote_vm_load(vm, src->img, &args, &err) < 0) {
 		fprintf(stderr, "mote: %s\n", err.msg);
 		return MOTE_STATUS_ERROR;
@@ -275,6 +275,10 @@ static int take_snapshot(const struct run_opts *o, struct mote_vm *vm,
 				res.status);
 		return res.outcome == MOTE_EXITED ? MOTE_STATUS_ERROR
 						  : outcome_status(&res);
+	}
+	if (mote_snapshot_seal(src->snap, &err) < 0) {
+		fprintf(stderr, "mote: %s\n", err.msg);
+		return MOTE_STATUS_ERROR;
 	}
 	if (src->save_fd < 0)
 		return 0;
@@ -300,6 +304,13 @@ static int run_one(const struct run_opts *o, struct run_source *src,
 	/* The device loop's thread starts inside the jail's namespaces
 	 * (entering them needs one thread) and before the seal (after it,
 	 * no thread starts). */
+	/* A snapshot to take gets its memory file now: in the jail this
+	 * thread cannot make one. */
+	if (src->take) {
+		if (mote_snapshot_reserve(o->mem, &src->snap, &err) < 0)
+			goto fail;
+		base_fds[nbase++] = src->snap->ov.memfd;
+	}
 	if (confine_enter(o, base_fds, nbase, fd_need, &err) < 0 ||
 	    (o->ndisks + o->nnets && evloop_get(&loop, &err) < 0) ||
 	    confine_seal(JAIL_SINGLE, &err) < 0)

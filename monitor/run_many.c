@@ -99,19 +99,18 @@ ssize_t cli_stdin_read(void *ctx, void *buf, size_t len, uint64_t deadline_ns)
 	for (;;) {
 		struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
 		uint64_t now = mono_ns();
-		int ms = -1, r;
+		struct timespec ts, *tp = NULL;
+		int r;
 		ssize_t n;
 
 		if (deadline_ns != UINT64_MAX) {
 			if (now >= deadline_ns)
 				return -ETIMEDOUT;
-			ms = (int)((deadline_ns - now + 999999) / 1000000 >
-						   INT32_MAX
-					   ? INT32_MAX
-					   : (deadline_ns - now + 999999) /
-						     1000000);
+			ts.tv_sec = (time_t)((deadline_ns - now) / 1000000000ull);
+			ts.tv_nsec = (long)((deadline_ns - now) % 1000000000ull);
+			tp = &ts;
 		}
-		r = poll(&p, 1, ms);
+		r = ppoll(&p, 1, tp, NULL);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
@@ -311,7 +310,7 @@ static void print_stats(const struct run_opts *o, const struct mote_result *r,
  */
 static int take_snapshot(const struct run_opts *o, struct mote_fleet *fleet,
 			 const struct mote_image *img,
-			 struct mote_snapshot **snap)
+			 struct mote_snapshot *snap)
 {
 	struct mote_stdio io = { .max_output = o->max_output,
 				 .boot_flags = cli_tty_flags() };
@@ -331,8 +330,12 @@ static int take_snapshot(const struct run_opts *o, struct mote_fleet *fleet,
 		return MOTE_STATUS_ERROR;
 	}
 	mote_instance_wait(inst, &res, NULL);
-	if (res.outcome == MOTE_SNAPSHOT_TAKEN && *snap)
-		return 0;
+	if (res.outcome == MOTE_SNAPSHOT_TAKEN && snap->taken) {
+		if (mote_snapshot_seal(snap, &err) == 0)
+			return 0;
+		fprintf(stderr, "mote: %s\n", err.msg);
+		return MOTE_STATUS_ERROR;
+	}
 	if (res.outcome == MOTE_EXITED) {
 		fprintf(stderr,
 			"mote: the guest exited with status %d before its "
@@ -379,10 +382,20 @@ int run_many(const struct run_opts *o, const struct mote_image *img,
 		status = MOTE_STATUS_ERROR;
 		goto out;
 	}
+	/* A snapshot to take gets its memory file before the jail. */
+	if (take && mote_snapshot_reserve(o->mem, &taken, &err) < 0) {
+		fprintf(stderr, "mote: %s\n", err.msg);
+		status = MOTE_STATUS_ERROR;
+		goto close;
+	}
 	if (hooks->confine) {
-		/* Per-instance output files are all the confined run keeps. */
-		int *fds = calloc(2 * (size_t)o->count, sizeof(int));
+		/* Per-instance output files, and a snapshot's memory file,
+		 * are all the confined run keeps besides the caller's. */
+		int *fds = calloc(2 * (size_t)o->count + 1, sizeof(int));
 		size_t n = 0;
+
+		if (fds && taken)
+			fds[n++] = taken->ov.memfd;
 
 		for (unsigned i = 0; fds && o->output && i < o->count; i++) {
 			fds[n++] = sinks[i].out.fd;
@@ -410,7 +423,7 @@ int run_many(const struct run_opts *o, const struct mote_image *img,
 		goto close;
 	}
 	if (take) {
-		status = take_snapshot(o, fleet, img, &taken);
+		status = take_snapshot(o, fleet, img, taken);
 		if (status) {
 			mote_fleet_destroy(fleet);
 			goto close;
@@ -422,11 +435,12 @@ int run_many(const struct run_opts *o, const struct mote_image *img,
 		mote_fleet_pool_wait_full(fleet);
 	t0 = mono_ns();
 	for (unsigned n = 0; n < o->count; n++) {
-		/* Only a lone instance reads mote's stdin; with --count
-		 * every guest's stdin is empty. */
+		/* Guests of a fleet (--count, --pool, --output) have an
+		 * empty stdin: mote's own is for a lone guest, whose thread
+		 * may wait on it (a fleet worker may not). */
 		struct mote_stdio io = {
 			.write = sink_write,
-			.read = o->count == 1 ? cli_stdin_read : NULL,
+			.read = NULL,
 			.ctx = &sinks[n],
 			.max_output = o->max_output,
 			.boot_flags = cli_tty_flags(),

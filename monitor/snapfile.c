@@ -350,6 +350,7 @@ int snapfile_parse(const void *data, size_t size,
 	if (!s)
 		return err_set(err, ENOMEM, "out of memory");
 	s->ov.memfd = -1;
+	s->taken = true;
 	s->mem_size = h.mem_size;
 	rc = image_load_bytes(elf, h.image_size, h.mem_size, &s->own_img, err);
 	if (rc) {

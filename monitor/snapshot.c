@@ -34,10 +34,39 @@ _Static_assert(sizeof(((struct mote_snapshot *)0)->xsave) ==
  * bit 1 (always set). Never IOPL, IF or the system flags. */
 #define RFLAGS_GUEST 0xdd5ull
 
-void mote_vm_request_snapshot(struct mote_vm *vm, struct mote_snapshot **out)
+int mote_snapshot_reserve(uint64_t mem_size, struct mote_snapshot **out,
+			  struct mote_err *err)
 {
-	*out = NULL;
-	vm->snap_out = out;
+	struct mote_snapshot *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return err_set(err, ENOMEM, "out of memory");
+	s->mem_size = mem_size;
+	s->ov.memfd = memfd_create("mote-snapshot",
+				   MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (s->ov.memfd < 0 || ftruncate(s->ov.memfd, (off_t)mem_size) < 0) {
+		int e = errno;
+
+		mote_snapshot_free(s);
+		return err_set(err, e, "snapshot memory: %s", strerror(e));
+	}
+	*out = s;
+	return 0;
+}
+
+void mote_vm_request_snapshot(struct mote_vm *vm, struct mote_snapshot *snap)
+{
+	vm->snap_out = snap;
+}
+
+int mote_snapshot_seal(struct mote_snapshot *snap, struct mote_err *err)
+{
+	if (fcntl(snap->ov.memfd, F_ADD_SEALS,
+		  F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0 &&
+	    errno != EPERM) /* already sealed: F_SEAL_SEAL */
+		return err_set(err, errno, "sealing the snapshot: %s",
+			       strerror(errno));
+	return 0;
 }
 
 /* The writable ranges of a guest: its writable segments, TLS, TCB and heap,
@@ -150,7 +179,7 @@ static int capture_memory(struct mote_vm *vm, struct vm_overlay *ov,
 	uint64_t npages = vm->mem_size / MOTE_PAGE_SIZE;
 	unsigned nr = writable_ranges(vm, ranges);
 	uint8_t *dirty = calloc(npages, 1), *tmpl;
-	int rc = 0, fd;
+	int rc = 0;
 
 	tmpl = mmap(NULL, img->hi - img->lo, PROT_READ, MAP_SHARED, img->memfd,
 		    0);
@@ -170,30 +199,23 @@ static int capture_memory(struct mote_vm *vm, struct vm_overlay *ov,
 	}
 	make_extents(dirty, ranges, nr, ov);
 	free(dirty);
-	fd = memfd_create("mote-snapshot", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (fd < 0)
-		return err_set(err, errno, "snapshot: memfd_create: %s",
-			       strerror(errno));
-	if (ftruncate(fd, (off_t)vm->mem_size) < 0)
-		rc = -errno;
+	/* Into the reserved memfd through a shared mapping: the vCPU
+	 * thread this runs on needs no file system calls. */
 	for (unsigned i = 0; i < ov->n && !rc; i++) {
 		const struct overlay_extent *e = &ov->ext[i];
+		uint8_t *p = mmap(NULL, e->end - e->start, PROT_WRITE,
+				  MAP_SHARED, ov->memfd, (off_t)e->start);
 
-		if (pwrite(fd, vm->mem + e->start, e->end - e->start,
-			   (off_t)e->start) != (ssize_t)(e->end - e->start))
-			rc = errno ? -errno : -EIO;
+		if (p == MAP_FAILED) {
+			rc = -errno;
+			break;
+		}
+		memcpy(p, vm->mem + e->start, e->end - e->start);
+		munmap(p, e->end - e->start);
 	}
-	/* Sealed: clones map it privately, and nothing may change it. */
-	if (!rc && fcntl(fd, F_ADD_SEALS,
-			 F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW |
-				 F_SEAL_WRITE) < 0)
-		rc = -errno;
-	if (rc) {
-		close(fd);
+	if (rc)
 		return err_set(err, -rc, "snapshot: writing its memory: %s",
 			       strerror(-rc));
-	}
-	ov->memfd = fd;
 	return 0;
 }
 
@@ -217,62 +239,50 @@ static int capture_devices(struct mote_vm *vm, struct mote_snapshot *s,
 
 int snapshot_take(struct mote_vm *vm, uint64_t gpa, struct mote_err *err)
 {
-	struct mote_snapshot *s;
+	struct mote_snapshot *s = vm->snap_out;
 	struct kvm_sregs sr;
 	uint64_t *result;
 	int rc;
 
+	vm->snap_out = NULL; /* one snapshot per request */
 	if (vm->overlay)
 		return err_set(err, ENOTSUP,
 			       "snapshot refused: the guest is itself a "
 			       "snapshot's clone");
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		return err_set(err, ENOMEM, "snapshot: out of memory");
-	s->ov.memfd = -1;
+	if (s->mem_size != vm->mem_size || s->taken)
+		return err_set(err, EINVAL, "snapshot: reserved for another VM");
 	rc = capture_devices(vm, s, err);
 	if (rc)
-		goto fail;
+		return rc;
 	/* Clones resume past the store and find CLONE in the struct: write
 	 * it, then let KVM complete the store without running further. */
 	result = guest_mem_dma(&vm->gm,
 			       gpa + offsetof(struct mote_hc_snapshot, result),
 			       8, 8, true);
-	if (!result) {
-		rc = err_set(err, EFAULT, "snapshot: argument moved");
-		goto fail;
-	}
+	if (!result)
+		return err_set(err, EFAULT, "snapshot: argument moved");
 	*result = MOTE_SNAPSHOT_CLONE;
 	vm->run->immediate_exit = 1;
 	rc = ioctl(vm->vcpu_fd, KVM_RUN, 0);
 	vm->run->immediate_exit = 0;
-	if (rc == 0 || errno != EINTR) {
-		rc = err_set(err, rc ? errno : EIO,
-			     "snapshot: completing the store: %s",
-			     strerror(rc ? errno : EIO));
-		goto fail;
-	}
+	if (rc == 0 || errno != EINTR)
+		return err_set(err, rc ? errno : EIO,
+			       "snapshot: completing the store: %s",
+			       strerror(rc ? errno : EIO));
 	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &s->regs) < 0 ||
 	    ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sr) < 0 ||
-	    ioctl(vm->vcpu_fd, KVM_GET_XSAVE, s->xsave) < 0) {
-		rc = err_set(err, errno, "snapshot: reading the vCPU: %s",
-			     strerror(errno));
-		goto fail;
-	}
+	    ioctl(vm->vcpu_fd, KVM_GET_XSAVE, s->xsave) < 0)
+		return err_set(err, errno, "snapshot: reading the vCPU: %s",
+			       strerror(errno));
 	s->fs_base = sr.fs.base;
 	s->gs_base = sr.gs.base;
 	s->guest_mono_ns = vm->mono_offset + (mono_ns() - vm->mono_base);
 	s->img = vm->img;
-	s->mem_size = vm->mem_size;
 	rc = capture_memory(vm, &s->ov, err);
 	if (rc)
-		goto fail;
-	*vm->snap_out = s;
-	vm->snap_out = NULL;
+		return rc;
+	s->taken = true;
 	return 0;
-fail:
-	mote_snapshot_free(s);
-	return rc;
 }
 
 int mote_vm_load_snapshot(struct mote_vm *vm, const struct mote_snapshot *snap,
@@ -283,6 +293,8 @@ int mote_vm_load_snapshot(struct mote_vm *vm, const struct mote_snapshot *snap,
 	uint64_t canary;
 	int rc;
 
+	if (!snap->taken)
+		return err_set(err, EINVAL, "snapshot: never taken");
 	if (snap->mem_size != vm->mem_size)
 		return err_set(err, EINVAL,
 			       "snapshot taken with %llu MiB of guest memory, "

@@ -19,6 +19,7 @@
 #include "vm.h"
 
 struct mote_snapshot {
+	bool taken; /* filled at a snapshot point (or from a file) */
 	const struct mote_image *img; /* the image under the overlay */
 	struct mote_image own_img;    /* img points here when owned */
 	bool owns_img;
@@ -35,12 +36,23 @@ struct mote_snapshot {
 };
 
 /*
- * Asks vm's next run to capture its guest at the snapshot point: that run
- * then ends with outcome MOTE_SNAPSHOT_TAKEN and *out holding the
- * snapshot, which refers to the VM's image (it must outlive it). Without
- * this call SNAPSHOT returns MOTE_SNAPSHOT_NONE at once.
+ * A snapshot to be taken, with its memfd made and sized for mem_size
+ * bytes of guest memory: made by the thread that asks for it (the vCPU
+ * thread that fills it then needs no system call to make files).
  */
-void mote_vm_request_snapshot(struct mote_vm *vm, struct mote_snapshot **out);
+int mote_snapshot_reserve(uint64_t mem_size, struct mote_snapshot **out,
+			  struct mote_err *err);
+
+/*
+ * Asks vm's next run to capture its guest at the snapshot point into
+ * snap (reserved): that run then ends with outcome MOTE_SNAPSHOT_TAKEN and
+ * snap->taken set; snap refers to the VM's image (which must outlive it).
+ * Without this call SNAPSHOT returns MOTE_SNAPSHOT_NONE at once.
+ */
+void mote_vm_request_snapshot(struct mote_vm *vm, struct mote_snapshot *snap);
+
+/* Seals a taken snapshot's memfd: nothing can change a clone's source. */
+int mote_snapshot_seal(struct mote_snapshot *snap, struct mote_err *err);
 
 /*
  * Starts vm as a clone of snap: maps the image and the snapshot's pages,

@@ -12,7 +12,7 @@
 
 /*
  * Captures vm, stopped at a SNAPSHOT hypercall whose checked argument is
- * at gpa, into *vm->snap_out: writes MOTE_SNAPSHOT_CLONE into the guest's
+ * at gpa, into vm->snap_out (reserved): writes MOTE_SNAPSHOT_CLONE into the guest's
  * struct, completes the store, saves registers, FPU state, devices and
  * the pages that differ from the image. Returns 0, or a negative errno
  * with one line in err (a device with I/O in flight or a network device

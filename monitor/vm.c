@@ -127,8 +127,24 @@ static int create_vcpu(struct mote_vm *vm, const struct kvm_host *kh,
 	vm->tsc_hz = (uint64_t)khz * 1000;
 	pthread_mutex_lock(&pristine_lock);
 	if (!have_pristine_fpu &&
-	    ioctl(vm->vcpu_fd, KVM_GET_XSAVE, &pristine_fpu) == 0)
+	    ioctl(vm->vcpu_fd, KVM_GET_XSAVE, &pristine_fpu) == 0) {
+		/* A fresh vCPU's state is the init state, which XSAVE may
+		 * record as "not in use" (its XSTATE_BV bits clear); restored
+		 * that way, KVM keeps the previous guest's MXCSR (it copies
+		 * MXCSR only with SSE or AVX in XSTATE_BV). Marking the
+		 * contract's components present, with their reset values
+		 * already in the buffer, resets them all, MXCSR included. */
+		uint64_t bv;
+		uint32_t mxcsr = 0x1f80;
+		uint16_t fcw = 0x37f;
+
+		memcpy(&bv, (uint8_t *)pristine_fpu.region + 512, 8);
+		bv |= kh->cpu.xcr0 & 7;
+		memcpy((uint8_t *)pristine_fpu.region + 512, &bv, 8);
+		memcpy((uint8_t *)pristine_fpu.region + 24, &mxcsr, 4);
+		memcpy((uint8_t *)pristine_fpu.region, &fcw, 2);
 		have_pristine_fpu = true;
+	}
 	pthread_mutex_unlock(&pristine_lock);
 	return kick_vcpu_mask(vm->vcpu_fd, err);
 }

@@ -43,7 +43,7 @@ struct mote_vm {
 	/* clock correlation taken at load: guest TSC and host clocks */
 	uint64_t tsc_hz, tsc_base, mono_base;
 	uint64_t mono_offset; /* guest monotonic ns at tsc_base (boot info) */
-	struct mote_snapshot **snap_out; /* the run captures a snapshot here */
+	struct mote_snapshot *snap_out; /* the run captures a snapshot here */
 	/* set by a WAIT hypercall: host deadline and where the result goes;
 	 * wait_gpa is non-zero only while that WAIT is outstanding */
 	uint64_t wait_until, wait_gpa;

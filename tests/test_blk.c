@@ -216,7 +216,7 @@ Test(blk, read_only_disk_refuses_writes_and_is_left_untouched)
 	RUN(&r, "run", "--disk", disk_arg(img, ",ro"), GUEST("blk-write"),
 	    "00");
 	expect_status(&r, 1);
-	cr_assert_str_eq(r.out, "blk-write: disk 0 is read-only\n");
+	cr_assert_str_eq(r.err, "blk-write: disk 0 is read-only\n");
 	expect_file(img, want, MIB);
 	free(want);
 }
@@ -333,7 +333,7 @@ Test(blk, guest_without_disks_sees_none)
 	cr_assert_str_eq(r.out, "disks=0\n");
 	RUN(&r, "run", GUEST("blk-sum"));
 	expect_status(&r, 1);
-	cr_assert_str_eq(r.out, "blk-sum: cannot open disk 0: no such disk\n");
+	cr_assert_str_eq(r.err, "blk-sum: cannot open disk 0: no such disk\n");
 }
 
 Test(blk, disk_not_a_whole_number_of_sectors_is_refused)

@@ -500,11 +500,11 @@ Test(cli, help_and_version_exit_0)
 	RUN(&r, "--version");
 	expect_status(&r, 0);
 	cr_assert(strncmp(r.out, "mote ", 5) == 0, "%s", r.out);
-	cr_assert_not_null(strstr(r.out, "guest ABI 1"), "%s", r.out);
+	cr_assert_not_null(strstr(r.out, "guest ABI 2"), "%s", r.out);
 	cr_assert_str_empty(r.err);
 	RUN(&r, "-V");
 	expect_status(&r, 0);
-	cr_assert_not_null(strstr(r.out, "guest ABI 1"), "%s", r.out);
+	cr_assert_not_null(strstr(r.out, "guest ABI 2"), "%s", r.out);
 
 	RUN(&r, "run", "--help");
 	expect_status(&r, 0);
@@ -707,8 +707,8 @@ Test(in_process, survives_a_hostile_guest_and_boots_the_next)
 	cr_assert_eq(res.outcome, MOTE_CRASHED, "outcome %d: %s", res.outcome,
 		     res.reason);
 	cr_assert(match(res.reason,
-			"bad hypercall: CONSOLE buffer 0xdead000000000+31 is "
-			"outside guest memory (rip 0x%x)",
+			"bad hypercall: WRITE buffer 0xdead000000000+31 is "
+			"not guest-readable memory (rip 0x%x)",
 			NULL, 0),
 		  "reason: %s", res.reason);
 	cr_assert_str_eq(out.buf, "hostile: badptr\n");

@@ -149,8 +149,8 @@ static const struct {
 	{"spin", NULL, 300 * MS, MOTE_TIMED_OUT, 0, "timed out after 300 ms",
 	 "spinning\n"},
 	{"hostile", "badptr", 0, MOTE_CRASHED, 0,
-	 "bad hypercall: CONSOLE buffer 0xdead000000000+31 is outside guest "
-	 "memory (rip 0x%x)",
+	 "bad hypercall: WRITE buffer 0xdead000000000+31 is not "
+	 "guest-readable memory (rip 0x%x)",
 	 "hostile: badptr\n"},
 	/* NULL: the number hostile.c calls, MOTE_HC_COUNT + 5 */
 	{"hostile", "unknown", 0, MOTE_CRASHED, 0, NULL, "hostile: unknown\n"},

@@ -139,8 +139,10 @@ Test(many_files, output_writes_each_instances_console_to_its_own_file)
 	for (int i = 0; i < 3; i++) {
 		snprintf(path, sizeof(path), "%s/%d.out", outdir, i);
 		expect_file(path, "Hello from mote!\n");
+		snprintf(path, sizeof(path), "%s/%d.err", outdir, i);
+		expect_file(path, ""); /* its stderr, apart */
 	}
-	cr_assert_eq(count_entries(outdir), 3, "files besides 0-2.out");
+	cr_assert_eq(count_entries(outdir), 6, "files besides 0-2.out/.err");
 
 	/* a directory that does not exist yet is created */
 	snprintf(sub, sizeof(sub), "%s/new", outdir);
@@ -153,7 +155,7 @@ Test(many_files, output_writes_each_instances_console_to_its_own_file)
 		snprintf(path, sizeof(path), "%s/%d.out", sub, i);
 		expect_file(path, "");
 	}
-	cr_assert_eq(count_entries(sub), 2);
+	cr_assert_eq(count_entries(sub), 4); /* i.out and i.err */
 }
 
 Test(many, guests_exiting_non_zero_make_status_1_without_messages)

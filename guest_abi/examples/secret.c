@@ -339,7 +339,7 @@ static void check_stack(uint64_t masked)
 
 	__asm__ volatile("movq %%rsp, %0" : "=r"(sp));
 	report("stack",
-	       scan(bi->stack_top - MOTE_STACK_SIZE, sp - 256, masked));
+	       scan(bi->mem_size - MOTE_STACK_SIZE, sp - 256, masked));
 }
 
 /* Everything check mode looks at; stack last, to cover every frame used
