@@ -21,10 +21,20 @@ CFLAGS += $(CFLAGS_COMMON)
 MONITOR_LDLIBS := -luring -lz -lm -lpthread
 LDLIBS := $(MONITOR_LDLIBS)
 
-MONITOR_SRCS := $(filter-out monitor/main.c,$(wildcard monitor/*.c)) \
-	$(wildcard blk/*.c) $(wildcard net/*.c) $(filter-out jail/gen_filters.c,$(wildcard jail/*.c))
-MONITOR_OBJS := $(MONITOR_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/jail/filters.o
+# The core library: VMs, the fleet, the transport and the devices. It
+# knows nothing of the command line, the jail or the benchmarks.
+MONITOR_SRCS := $(wildcard monitor/*.c) $(wildcard blk/*.c) $(wildcard net/*.c)
+MONITOR_OBJS := $(MONITOR_SRCS:%.c=$(BUILD)/%.o)
 MONITOR_LIB := $(BUILD)/monitor/libmonitor.a
+# The jail, configured through its own struct (jail/jail.h).
+JAIL_SRCS := $(filter-out jail/gen_filters.c,$(wildcard jail/*.c))
+JAIL_OBJS := $(JAIL_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/jail/filters.o
+JAIL_LIB := $(BUILD)/jail/libjail.a
+# The command line on top: options, output, the jail's glue, `main`.
+CLI_SRCS := $(filter-out cli/main.c,$(wildcard cli/*.c))
+CLI_LIB := $(BUILD)/cli/libcli.a
+# Every front end links these, in this order (each uses only those after).
+FRONT_LIBS = $(CLI_LIB) $(JAIL_LIB) $(MONITOR_LIB)
 # `mote bench` (bench/*.c), linked into mote; built by bench/bench.mk.
 BENCH_LIB := $(BUILD)/bench/libbench.a
 MOTE := $(BUILD)/mote
@@ -85,12 +95,22 @@ $(MONITOR_LIB): $(MONITOR_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
+$(JAIL_LIB): $(JAIL_OBJS)
+	@mkdir -p $(@D)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(CLI_LIB): $(CLI_SRCS:%.c=$(BUILD)/%.o)
+	@mkdir -p $(@D)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
 $(SERVE_LIB): $(SERVE_SRCS:%.c=$(BUILD)/%.o)
 	@mkdir -p $(@D)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(MOTE): $(BUILD)/monitor/main.o $(SERVE_LIB) $(BENCH_LIB) $(MONITOR_LIB)
+$(MOTE): $(BUILD)/cli/main.o $(SERVE_LIB) $(BENCH_LIB) $(FRONT_LIBS)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) $(SERVE_LDLIBS) -lm -o $@
 
 include guest_abi/guests.mk
@@ -108,9 +128,22 @@ demo: deps
 # then each fuzz target for a bounded time.
 check: deps
 	$(MAKE) check-clang
+	$(MAKE) check-layers
 	$(MAKE) test-unit
 	$(MAKE) test-asan
 	$(MAKE) fuzz-check
+
+# Calls go down the layers: no two objects of the core, of the front ends
+# or of the benchmarks may need each other (tools/layers, from nm).
+.PHONY: check-layers
+check-layers: $(MONITOR_OBJS) $(JAIL_OBJS) $(CLI_SRCS:%.c=$(BUILD)/%.o) \
+		$(BUILD)/cli/main.o $(SERVE_SRCS:%.c=$(BUILD)/%.o) \
+		$(BENCH_LIB_OBJS)
+	@tools/layers core $(MONITOR_OBJS)
+	@tools/layers front-ends $(JAIL_OBJS) $(CLI_SRCS:%.c=$(BUILD)/%.o) \
+		$(BUILD)/cli/main.o $(SERVE_SRCS:%.c=$(BUILD)/%.o) \
+		$(BENCH_LIB_OBJS) $(MONITOR_OBJS)
+	@tools/layers bench $(BENCH_LIB_OBJS)
 
 check-clang:
 	$(MAKE) CC=clang GUEST_CC=clang BUILD=build-clang all \
@@ -127,7 +160,8 @@ clean:
 	rm -rf build build-asan build-clang
 
 format:
-	clang-format -i monitor/*.[ch] blk/*.[ch] net/*.[ch] tests/*.c bench/*.c guest_abi/*.h \
+	clang-format -i monitor/*.[ch] cli/*.[ch] serve/*.[ch] jail/*.[ch] \
+		blk/*.[ch] net/*.[ch] tests/*.c bench/*.c guest_abi/*.h \
 		guest_abi/runtime/*.[ch] guest_abi/examples/*.c
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -101,12 +101,12 @@ $(BENCH_NATIVE): $(BUILD)/bench/compute_native.o \
 BENCH_TOOL_OBJS := $(BUILD)/bench/tool.o $(BUILD)/bench/opt.o \
 	$(BUILD)/bench/ident.o $(BENCH_DIR)/sha256.o $(BUILD)/bench/json.o \
 	$(BUILD)/bench/machine.o
-$(BENCH_BLK): $(BUILD)/bench/blk.o $(BENCH_TOOL_OBJS) $(MONITOR_LIB)
-	$(CC) $(LDFLAGS) $^ -lpthread -lm -o $@
+$(BENCH_BLK): $(BUILD)/bench/blk.o $(BENCH_TOOL_OBJS) $(CLI_LIB) $(MONITOR_LIB)
+	$(CC) $(LDFLAGS) $^ -luring -lz -lpthread -lm -o $@
 
 # The network benchmark runs mote as child processes in a network
 # namespace of its own; its host baseline writes to the tap via io_uring.
-$(BENCH_NET): $(BUILD)/bench/net.o $(BENCH_TOOL_OBJS) $(MONITOR_LIB)
+$(BENCH_NET): $(BUILD)/bench/net.o $(BENCH_TOOL_OBJS) $(CLI_LIB) $(MONITOR_LIB)
 	$(CC) $(LDFLAGS) $^ -luring -lpthread -lm -o $@
 
 # QEMU is only a baseline: install it when we can (root), else carry on

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "options.h"
+#include "../cli/options.h"
 
 #define OPT_MAX 32
 

@@ -14,7 +14,7 @@ GUEST_NAMES := hello exitcode compute crash spin hostile idle secret \
 	blk-sum blk-write blk-bench blk-info blk-hostile \
 	net-echo net-bench \
 	lua gzip catbench \
-	echo cgi-status flood
+	echo cgi-status flood snap-probe
 
 GUEST_RT_DIR := guest_abi/runtime
 GUEST_PF_DIR := $(GUEST_RT_DIR)/platform

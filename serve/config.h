@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "../monitor/err.h"
-#include "../monitor/options.h"
+#include "../cli/options.h"
 
 #define SERVE_MAX_FUNCTIONS 64
 #define SERVE_MAX_LISTEN 8

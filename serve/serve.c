@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "../guest_abi/mote_abi.h"
-#include "../jail/confine.h"
+#include "../cli/confine.h"
 #include "../monitor/kvm.h"
 #include "config.h"
 #include "function.h"

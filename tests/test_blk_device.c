@@ -22,7 +22,7 @@
 #include "guest_mem.h"
 #include "mmio_driver.h"
 #include "helpers.h"
-#include "options.h"
+#include "../cli/options.h"
 #include "virtio_mmio.h"
 
 #define MEM	(1u << 20)

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "../guest_abi/mote_abi.h"
-#include "options.h"
+#include "../cli/options.h"
 
 #define KIB (1ULL << 10)
 #define MIB (1ULL << 20)

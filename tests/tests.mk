@@ -15,14 +15,14 @@ $(TEST_OBJS): CFLAGS += -DPLAIN_BUILD=\"$(PLAIN_BUILD)\"
 
 # The test seams (a console hook, a switch that leaves seccomp out) exist
 # only in these objects, compiled again with MOTE_TEST_SEAMS; mote has none.
-SEAM_OBJS := $(BUILD)/seams/monitor/exits.o $(BUILD)/seams/jail/confine.o
+SEAM_OBJS := $(BUILD)/seams/monitor/exits.o $(BUILD)/seams/cli/confine.o
 $(BUILD)/tests/jail_escape.o: CFLAGS += -DMOTE_TEST_SEAMS
 $(BUILD)/seams/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -DMOTE_TEST_SEAMS -MMD -MP -c $< -o $@
 
-$(JAILTEST): $(BUILD)/monitor/main.o $(BUILD)/tests/jail_escape.o $(SEAM_OBJS) \
-		$(SERVE_LIB) $(BENCH_LIB) $(MONITOR_LIB)
+$(JAILTEST): $(BUILD)/cli/main.o $(BUILD)/tests/jail_escape.o $(SEAM_OBJS) \
+		$(SERVE_LIB) $(BENCH_LIB) $(FRONT_LIBS)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ $(MONITOR_LDLIBS) $(SERVE_LDLIBS) -o $@
 
@@ -46,7 +46,7 @@ NET_TEST_OBJS := $(BUILD)/tests/test_netstack.o $(BUILD)/tests/test_guest_net.o
 $(NET_TEST_OBJS): CFLAGS += -iquote guest_abi/runtime/include \
 	-iquote guest_abi
 
-$(TEST_BIN): $(TEST_OBJS) $(SERVE_LIB) $(BENCH_LIB) $(MONITOR_LIB)
+$(TEST_BIN): $(TEST_OBJS) $(SERVE_LIB) $(BENCH_LIB) $(FRONT_LIBS)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ -lcriterion $(MONITOR_LDLIBS) $(SERVE_LDLIBS) -lm -o $@
 

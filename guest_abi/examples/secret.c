@@ -365,10 +365,26 @@ static int usage(void)
 	return 2;
 }
 
+/* The 16 AT_RANDOM bytes this start got: they must differ every time. */
+static int print_random(void)
+{
+	const unsigned char *r = (const unsigned char *)getauxval(AT_RANDOM);
+
+	if (!r)
+		return 1;
+	printf("random=");
+	for (int i = 0; i < 16; i++)
+		printf("%02x", r[i]);
+	printf("\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t masked;
 
+	if (argc == 2 && strcmp(argv[1], "random") == 0)
+		return print_random();
 	if (argc != 3 || parse_masked(argv[2], &masked) < 0)
 		return usage();
 	if (strcmp(argv[1], "plant") == 0)

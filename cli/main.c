@@ -16,7 +16,7 @@
 #include "../bench/bench.h"
 #include "../blk/blk.h"
 #include "../guest_abi/mote_abi.h"
-#include "../jail/confine.h"
+#include "confine.h"
 #include "../net/net.h"
 #include "../serve/serve.h"
 #include "evloop.h"

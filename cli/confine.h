@@ -9,8 +9,8 @@
 #include <stddef.h>
 
 #include "../monitor/err.h"
-#include "../monitor/options.h"
-#include "jail.h"
+#include "options.h"
+#include "../jail/jail.h"
 
 /*
  * Enters the jail when o asks for it (or by default, when it can be),
