@@ -44,6 +44,10 @@ struct jail_config {
 	size_t nkeep;
 	unsigned max_vms;    /* sizes RLIMIT_NPROC */
 	unsigned long max_fds; /* RLIMIT_NOFILE: what the run holds at most */
+	/* A file the run writes (a snapshot), which the waiting parent,
+	 * outside the jail, removes when the jailed run fails: inside, no
+	 * file system is left to remove it from. NULL: none. */
+	const char *remove_on_failure;
 };
 
 /*

@@ -40,7 +40,25 @@ static void forward_signal(int sig)
 					: SIGKILL);
 }
 
-static void wait_for_child(pid_t pid, int alive)
+/* Closes every fd from 3 up except a and b. */
+static void close_all_but(int a, int b)
+{
+	int lo = a < b ? a : b, hi = a < b ? b : a;
+
+	if (lo > 3)
+		close_range(3, (unsigned)lo - 1, 0);
+	if (hi > lo + 1)
+		close_range((unsigned)lo + 1, (unsigned)hi - 1, 0);
+	close_range((unsigned)hi + 1, ~0U, 0);
+}
+
+/*
+ * The waiting parent shares the child's mount namespace, so the child's
+ * pivot_root takes the host's tree from it too: a file to remove on
+ * failure is named by a directory fd opened before the fork.
+ */
+static void wait_for_child(pid_t pid, int alive, int remove_dir,
+			   const char *remove_name)
 {
 	struct sigaction sa;
 	int status;
@@ -52,13 +70,14 @@ static void wait_for_child(pid_t pid, int alive)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	/* The parent holds nothing of the child's, only its end of the pipe
-	 * that tells the child it is alive. */
-	if (alive > 3)
-		close_range(3, (unsigned)alive - 1, 0);
-	close_range((unsigned)alive + 1, ~0U, 0);
+	 * that tells the child it is alive (and the directory of a file to
+	 * remove if the run fails). */
+	close_all_but(alive, remove_dir >= 0 ? remove_dir : alive);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			_exit(125);
+	if (remove_dir >= 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+		unlinkat(remove_dir, remove_name, 0);
 	if (WIFEXITED(status))
 		_exit(WEXITSTATUS(status));
 	signal(WTERMSIG(status), SIG_DFL);
@@ -255,7 +274,8 @@ int jail_enter(const struct jail_config *cfg, struct mote_err *err)
 	int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS;
 	uid_t real_uid = getuid();
 	gid_t real_gid = getgid();
-	int alive[2];
+	int alive[2], remove_dir = -1;
+	const char *remove_name = NULL;
 	pid_t pid;
 	int rc;
 
@@ -276,6 +296,16 @@ int jail_enter(const struct jail_config *cfg, struct mote_err *err)
 	}
 	if (pipe2(alive, O_CLOEXEC) < 0)
 		return err_set(err, errno, "jail: pipe: %s", strerror(errno));
+	if (cfg->remove_on_failure) {
+		char dir[4096];
+		const char *slash = strrchr(cfg->remove_on_failure, '/');
+
+		snprintf(dir, sizeof(dir), "%.*s",
+			 slash ? (int)(slash - cfg->remove_on_failure) + 1 : 1,
+			 slash ? cfg->remove_on_failure : ".");
+		remove_name = slash ? slash + 1 : cfg->remove_on_failure;
+		remove_dir = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	}
 	/* The new PID namespace starts with our first child. */
 	fflush(NULL);
 	pid = fork();
@@ -284,7 +314,8 @@ int jail_enter(const struct jail_config *cfg, struct mote_err *err)
 			       strerror(errno));
 	if (pid > 0) {
 		close(alive[0]);
-		wait_for_child(pid, alive[1]); /* never returns */
+		wait_for_child(pid, alive[1], remove_dir, remove_name);
+		/* never returns */
 	}
 	close(alive[1]);
 	rc = empty_root(err);
