@@ -695,6 +695,21 @@ void mote_instance_wait(struct mote_instance *i, struct mote_result *res,
 	free(i);
 }
 
+void mote_fleet_pool_snapshot(struct mote_fleet *f,
+			      const struct mote_snapshot *snap)
+{
+	pthread_mutex_lock(&f->lock);
+	f->cfg.pool_snapshot = snap;
+	f->cfg.pool_image = NULL;
+	/* Ready VMs were made for the image: the housekeeper tears them
+	 * down and makes new ones (those in use return clean and are
+	 * remapped at their next start). */
+	while (f->pool.n && list_push(&f->reap, f->pool.v[f->pool.n - 1]))
+		f->pool.n--;
+	pthread_cond_signal(&f->house);
+	pthread_mutex_unlock(&f->lock);
+}
+
 unsigned mote_fleet_pool_ready(struct mote_fleet *f)
 {
 	unsigned n;

@@ -77,6 +77,13 @@ int mote_fleet_start(struct mote_fleet *f, const struct mote_start *s,
 void mote_instance_wait(struct mote_instance *inst, struct mote_result *res,
 			struct mote_instance_stats *st);
 
+/*
+ * From now on the pool holds VMs prepared for snap (which must outlive
+ * the fleet): the VMs it holds are torn down and the pool is refilled.
+ */
+void mote_fleet_pool_snapshot(struct mote_fleet *f,
+			      const struct mote_snapshot *snap);
+
 /* Number of VMs ready in the pool right now. */
 unsigned mote_fleet_pool_ready(struct mote_fleet *f);
 

@@ -16,7 +16,7 @@
 
 #define FN_OPTIONS                                                          \
 	"mem, timeout, args, env, disk, pool, concurrency, queue, "          \
-	"max-request, max-response or cgi"
+	"max-request, max-response, cgi or snapshot"
 
 static bool name_ok(const char *s, size_t n)
 {
@@ -200,13 +200,16 @@ int serve_function_set(struct serve_function_cfg *f, const char *key,
 		return parse_body_limit(f, key, value, &f->max_request, err);
 	if (strcmp(key, "max-response") == 0)
 		return parse_body_limit(f, key, value, &f->max_response, err);
-	if (strcmp(key, "cgi") == 0) {
+	if (strcmp(key, "cgi") == 0 || strcmp(key, "snapshot") == 0) {
+		bool *flag = key[0] == 'c' ? &f->cgi : &f->snapshot;
+
 		if (strcmp(value, "on") == 0 || strcmp(value, "off") == 0) {
-			f->cgi = value[1] == 'n';
+			*flag = value[1] == 'n';
 			return 0;
 		}
-		return err_set(err, EINVAL, "function '%s': cgi must be on or off",
-			       f->name);
+		return err_set(err, EINVAL,
+			       "function '%s': %s must be on or off", f->name,
+			       key);
 	}
 	return err_set(err, EINVAL,
 		       "function '%s': unknown option '%s' (expected " FN_OPTIONS

@@ -39,6 +39,7 @@ struct serve_function_cfg {
 	unsigned queue;       /* requests waiting for a slot */
 	uint64_t max_request, max_response;
 	bool cgi;
+	bool snapshot; /* start every request from the guest's snapshot point */
 	int line; /* line in the config file, 0: the command line */
 };
 

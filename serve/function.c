@@ -5,6 +5,8 @@
  */
 #include "function.h"
 
+#include "../monitor/snapshot.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +23,8 @@ struct fn_rt {
 	struct blk_disk *disks[MOTE_MAX_DEVICES];
 	struct mote_devspec devs[MOTE_MAX_DEVICES];
 	struct mote_fleet *fleet;
+	/* snapshot=on: reserved before the jail, taken at start-up */
+	struct mote_snapshot *snap;
 	char *argv[SERVE_MAX_ARGS + 2];
 	int argc;
 };
@@ -54,6 +58,13 @@ int serve_functions_open(const struct serve_config *c,
 				       e.msg);
 		}
 		rt->have_img = true;
+		/* Its memory file is made now: in the jail it cannot be. */
+		if (f->snapshot &&
+		    mote_snapshot_reserve(f->mem, &rt->snap, &e) < 0) {
+			serve_functions_close(s);
+			return err_set(err, EINVAL, "function '%s': %s", f->name,
+				       e.msg);
+		}
 		for (unsigned k = 0; k < f->ndisks; k++) {
 			const struct disk_opt *d = &f->disks[k];
 
@@ -87,6 +98,8 @@ size_t serve_functions_fds(const struct serve_functions *s, int *fds,
 
 		if (rt->have_img && n < cap)
 			fds[n++] = rt->img.memfd;
+		if (rt->snap && n < cap)
+			fds[n++] = rt->snap->ov.memfd;
 		for (unsigned k = 0; k < rt->cfg->ndisks && n < cap; k++)
 			fds[n++] = blk_disk_fd(rt->disks[k]);
 	}
@@ -116,6 +129,43 @@ unsigned long serve_functions_fd_need(const struct serve_functions *s,
 	return need;
 }
 
+/*
+ * snapshot=on: one run of the function, with its arguments and an empty
+ * environment and stdin, to its snapshot point; requests then start from
+ * there, and the pool holds VMs with the snapshot mapped.
+ */
+static int take_snapshot(struct fn_rt *rt, struct mote_err *err)
+{
+	struct mote_start st = {
+		.img = &rt->img,
+		.args = { rt->argc, rt->argv, NULL },
+		.timeout_ns = rt->cfg->timeout_ns,
+		.take_snapshot = rt->snap,
+	};
+	struct mote_instance *inst;
+	struct mote_result res;
+	struct mote_err e;
+
+	if (mote_fleet_start(rt->fleet, &st, &inst, &e) < 0)
+		return err_set(err, EINVAL, "function '%s': %s", rt->cfg->name,
+			       e.msg);
+	mote_instance_wait(inst, &res, NULL);
+	if (res.outcome != MOTE_SNAPSHOT_TAKEN || !rt->snap->taken) {
+		if (res.outcome == MOTE_EXITED)
+			return err_set(err, EINVAL,
+				       "function '%s': the guest exited with "
+				       "status %d before its snapshot point",
+				       rt->cfg->name, res.status);
+		return err_set(err, EINVAL, "function '%s': snapshot: %s",
+			       rt->cfg->name, res.reason);
+	}
+	if (mote_snapshot_seal(rt->snap, &e) < 0)
+		return err_set(err, EINVAL, "function '%s': %s", rt->cfg->name,
+			       e.msg);
+	mote_fleet_pool_snapshot(rt->fleet, rt->snap);
+	return 0;
+}
+
 int serve_functions_start(struct serve_functions *s, struct mote_err *err)
 {
 	for (unsigned i = 0; i < s->n; i++) {
@@ -135,6 +185,8 @@ int serve_functions_start(struct serve_functions *s, struct mote_err *err)
 			return err_set(err, EINVAL, "function '%s': %s",
 				       rt->cfg->name, e.msg);
 		}
+		if (rt->snap && take_snapshot(rt, err) < 0)
+			return -EINVAL;
 	}
 	return 0;
 }
@@ -157,6 +209,7 @@ static int fn_start(void *ctx, unsigned fn, struct serve_invocation *inv,
 		.args = { rt->argc, rt->argv, inv->envp },
 		.timeout_ns = rt->cfg->timeout_ns,
 		.stdio = &io,
+		.snapshot = rt->snap,
 		.on_done = on_done,
 		.done_ctx = inv,
 	};
@@ -202,6 +255,7 @@ void serve_functions_close(struct serve_functions *s)
 		struct fn_rt *rt = &s->fns[i];
 
 		mote_fleet_destroy(rt->fleet);
+		mote_snapshot_free(rt->snap);
 		for (unsigned k = 0; k < MOTE_MAX_DEVICES; k++)
 			if (rt->disks[k])
 				blk_disk_close(rt->disks[k]);

@@ -60,7 +60,12 @@ static const char usage_serve[] =
 	"      max-request=SIZE    request body limit, then 413 (default 6M)\n"
 	"      max-response=SIZE   stdout limit, then 502 (default 6M)\n"
 	"      cgi=on|off          output starts with a CGI header block\n"
+
 	"                          (Status:, Content-Type:, ..., blank line)\n"
+	"      snapshot=on|off     run the guest to its snapshot point\n"
+	"                          (mote_snapshot()) once at start-up; every\n"
+	"                          request then starts from there (default\n"
+	"                          off)\n"
 	"  --config FILE       settings in libconfig syntax (see below); the\n"
 	"                      command line overrides them and adds functions\n"
 	"  --mem SIZE          default guest memory, a multiple of 2 MiB from\n"

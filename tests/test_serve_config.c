@@ -485,5 +485,6 @@ Test(serve_config, rejects_bad_config_files)
 			     "  colour = \"red\"; } );",
 			     "2: function 'a': unknown option 'colour' (expected "
 			     "mem, timeout, args, env, disk, pool, concurrency, "
-			     "queue, max-request, max-response or cgi)");
+			     "queue, max-request, max-response, cgi or "
+			     "snapshot)");
 }
