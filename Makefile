@@ -161,7 +161,7 @@ clean:
 
 format:
 	clang-format -i monitor/*.[ch] cli/*.[ch] serve/*.[ch] jail/*.[ch] \
-		blk/*.[ch] net/*.[ch] tests/*.c bench/*.c guest_abi/*.h \
+		blk/*.[ch] net/*.[ch] tests/*.c tests/*/*.c bench/*.c guest_abi/*.h \
 		guest_abi/runtime/*.[ch] guest_abi/examples/*.c
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

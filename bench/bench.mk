@@ -32,7 +32,7 @@ $(BENCH_DIR)/commit.txt: FORCE
 .PHONY: FORCE
 FORCE:
 # The reports hash images with the guest runtime's SHA-256, built for the
-# host (as tests/test_sha256.c does).
+# host (as tests/guest/test_sha256.c does).
 $(BENCH_DIR)/sha256.o: guest_abi/runtime/sha256.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -iquote guest_abi/runtime/include -c $< -o $@

@@ -18,3 +18,13 @@ bench-serve: $(MOTE) $(BUILD)/guests/echo.elf $(BENCH_ECHO_CGI)
 		$(BENCH_ECHO_CGI) $(BENCH_RESULTS)
 
 bench: bench-serve
+
+# `make bench-guests` (also part of `make bench`): Lua against Debian's
+# lua5.4, stdio through pipes against native musl, snapshot restore,
+# a Lua function from its snapshot, clones' memory (bench/guests.sh).
+.PHONY: bench-guests
+bench-guests: $(MOTE) guests
+	@mkdir -p $(BENCH_RESULTS)
+	bash bench/guests.sh $(BUILD) $(BENCH_RESULTS)
+
+bench: bench-guests

@@ -46,6 +46,7 @@ int confine_enter(const struct run_opts *o, const int *fds, size_t n,
 		.nkeep = n,
 		.max_vms = o->count + o->pool,
 		.max_fds = max_fds,
+		.remove_on_failure = o->snapshot_out,
 	};
 	bool want = o->jail == 1 || (o->jail == -1 && jail_possible());
 	int rc;

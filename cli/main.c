@@ -199,7 +199,6 @@ static int outcome_status(const struct mote_result *r)
  * snapshot's memfd or output file, and the disks' and taps' files. */
 static int base_fds[4 + 2 * MOTE_MAX_DEVICES];
 static size_t nbase;
-static const struct run_opts *run_options;
 /* --disk images, open before the jail, and the device each VM gets. */
 static struct blk_disk *disks[MOTE_MAX_DEVICES];
 static struct mote_devspec devspecs[MOTE_MAX_DEVICES];
@@ -209,23 +208,34 @@ static struct net_tap *taps[MOTE_MAX_DEVICES];
 /* RLIMIT_NOFILE the run needs, from what each VM and output holds. */
 static unsigned long fd_need;
 
-static int confine_many(const int *fds, size_t n, struct mote_err *err)
+/* What the jail hooks of a many-instance run need. */
+struct confine_ctx {
+	const struct run_opts *o;
+	const int *base_fds; /* besides the instances' output files */
+	size_t nbase;
+	unsigned long fd_need;
+};
+
+static int confine_many(void *ctx, const int *fds, size_t n,
+			struct mote_err *err)
 {
-	int *keep = malloc((n + nbase) * sizeof(int));
+	const struct confine_ctx *c = ctx;
+	int *keep = malloc((n + c->nbase) * sizeof(int));
 	int rc;
 
 	if (!keep)
 		return err_set(err, ENOMEM, "out of memory");
-	memcpy(keep, base_fds, nbase * sizeof(int));
+	memcpy(keep, c->base_fds, c->nbase * sizeof(int));
 	if (n)
-		memcpy(keep + nbase, fds, n * sizeof(int));
-	rc = confine_enter(run_options, keep, n + nbase, fd_need, err);
+		memcpy(keep + c->nbase, fds, n * sizeof(int));
+	rc = confine_enter(c->o, keep, n + c->nbase, c->fd_need, err);
 	free(keep);
 	return rc;
 }
 
-static int seal_many(struct mote_err *err)
+static int seal_many(void *ctx, struct mote_err *err)
 {
+	(void)ctx;
 	return confine_seal(JAIL_MAIN, err);
 }
 
@@ -599,9 +609,9 @@ static int cmd_run(int argc, char **argv, bool snapshot_cmd)
 	if (check_fd_budget(&o, &err) < 0 || kvm_host_get(&kh, &err) < 0)
 		goto fail_nets;
 	base_fds[1] = kh->fd;
-	run_options = &o;
 	if (o.count > 1 || o.pool || o.output) {
-		struct run_hooks hooks = { confine_many, seal_many };
+		struct confine_ctx cc = { &o, base_fds, nbase, fd_need };
+		struct run_hooks hooks = { confine_many, seal_many, &cc };
 
 		status = run_many(&o, src.img, src.snap, src.take, devspecs,
 				  o.ndisks + o.nnets, &hooks);

@@ -260,7 +260,8 @@ static void print_stats(const struct run_opts *o, const struct mote_result *r,
 	uint64_t *first = calloc(o->count, sizeof(uint64_t));
 	uint64_t *done = calloc(o->count, sizeof(uint64_t));
 	uint64_t *mem = calloc(o->count, sizeof(uint64_t));
-	size_t nf = 0, nd = 0;
+	uint64_t *ready = calloc(o->count, sizeof(uint64_t));
+	size_t nf = 0, nd = 0, nr = 0;
 
 	fprintf(stderr, "{\"count\":%u,\"pool\":%u,\"wall_us\":%.1f,"
 			"\"instances\":[",
@@ -272,6 +273,7 @@ static void print_stats(const struct run_opts *o, const struct mote_result *r,
 			"\"load_us\":%.1f,\"first_instruction_us\":%.1f,"
 			"\"guest_run_us\":%.1f,\"release_us\":%.1f,"
 			"\"start_to_first_instruction_us\":%.1f,"
+			"\"start_to_ready_us\":%.1f,"
 			"\"start_to_exit_us\":%.1f,\"resident_kib\":%llu}",
 			n ? "," : "", n, mote_outcome_name(r[n].outcome),
 			r[n].status, st[n].from_pool ? "true" : "false",
@@ -282,19 +284,23 @@ static void print_stats(const struct run_opts *o, const struct mote_result *r,
 			us(r[n].t_first_insn, r[n].t_exit),
 			us(r[n].t_exit, st[n].t_freed),
 			us(st[n].t_submit, r[n].t_first_insn),
+			us(st[n].t_submit, r[n].t_ready),
 			us(st[n].t_submit, r[n].t_exit),
 			(unsigned long long)(st[n].resident_bytes >> 10));
 		if (first && r[n].t_first_insn)
 			first[nf++] = r[n].t_first_insn - st[n].t_submit;
 		if (done && r[n].t_exit)
 			done[nd++] = r[n].t_exit - st[n].t_submit;
+		if (ready && r[n].t_ready)
+			ready[nr++] = r[n].t_ready - st[n].t_submit;
 		if (mem)
 			mem[n] = st[n].resident_bytes;
 	}
 	fprintf(stderr, "],\"aggregate\":{");
-	if (first && done && mem) {
+	if (first && done && mem && ready) {
 		print_agg("start_to_first_instruction_us", first, nf, 1e3,
 			  false);
+		print_agg("start_to_ready_us", ready, nr, 1e3, false);
 		print_agg("start_to_exit_us", done, nd, 1e3, false);
 		print_agg("resident_kib", mem, o->count, 1024.0, true);
 	}
@@ -302,6 +308,7 @@ static void print_stats(const struct run_opts *o, const struct mote_result *r,
 	free(first);
 	free(done);
 	free(mem);
+	free(ready);
 }
 
 /*
@@ -403,7 +410,7 @@ int run_many(const struct run_opts *o, const struct mote_image *img,
 		}
 		if (!fds)
 			err_set(&err, ENOMEM, "out of memory");
-		if (!fds || hooks->confine(fds, n, &err) < 0) {
+		if (!fds || hooks->confine(hooks->ctx, fds, n, &err) < 0) {
 			fprintf(stderr, "mote: %s\n", err.msg);
 			free(fds);
 			status = MOTE_STATUS_ERROR;
@@ -416,7 +423,7 @@ int run_many(const struct run_opts *o, const struct mote_image *img,
 		status = MOTE_STATUS_ERROR;
 		goto close;
 	}
-	if (hooks->seal && hooks->seal(&err) < 0) {
+	if (hooks->seal && hooks->seal(hooks->ctx, &err) < 0) {
 		fprintf(stderr, "mote: %s\n", err.msg);
 		mote_fleet_destroy(fleet);
 		status = MOTE_STATUS_ERROR;

@@ -14,14 +14,16 @@
 #include "vm.h"
 
 /*
- * Steps the caller runs at fixed points: confine() once every fd is open
- * (it gets the output fds to keep), seal() once every thread exists and
- * before the first guest starts. Either may be NULL; a non-zero return
- * stops the run with exit status 125 after printing err.
+ * Steps the caller runs at fixed points, with its ctx: confine() once
+ * every fd is open (it gets the output fds to keep), seal() once every
+ * thread exists and before the first guest starts. Either may be NULL; a
+ * non-zero return stops the run with exit status 125 after printing err.
  */
 struct run_hooks {
-	int (*confine)(const int *fds, size_t nfds, struct mote_err *err);
-	int (*seal)(struct mote_err *err);
+	int (*confine)(void *ctx, const int *fds, size_t nfds,
+		       struct mote_err *err);
+	int (*seal)(void *ctx, struct mote_err *err);
+	void *ctx;
 };
 
 struct mote_snapshot;

@@ -67,16 +67,12 @@ static int check_header(const Elf64_Ehdr *eh, size_t size, struct mote_err *err)
 	return 0;
 }
 
-/* Validates one PT_LOAD and appends its page-rounded range to img. */
-static int add_load(const Elf64_Phdr *ph, unsigned idx, size_t size,
-		    struct mote_image *img, struct mote_err *err)
+/* A segment's file bytes: no more than its memory, all inside the file. */
+static int check_file_bytes(const Elf64_Phdr *ph, unsigned idx, size_t size,
+			    struct mote_err *err)
 {
-	uint64_t file_end, mem_end;
-	struct image_segment *s;
+	uint64_t file_end;
 
-	if (img->nseg == IMAGE_MAX_SEGMENTS)
-		return err_set(err, EINVAL, "too many loadable segments (max %d)",
-			       IMAGE_MAX_SEGMENTS);
 	if (ph->p_filesz > ph->p_memsz)
 		return err_set(err, EINVAL,
 			       "segment %u: file size exceeds memory size", idx);
@@ -86,6 +82,23 @@ static int add_load(const Elf64_Phdr *ph, unsigned idx, size_t size,
 			       "truncated file: segment %u data extends past end "
 			       "of file (%zu bytes)",
 			       idx, size);
+	return 0;
+}
+
+/* Validates one PT_LOAD and appends its page-rounded range to img. */
+static int add_load(const Elf64_Phdr *ph, unsigned idx, size_t size,
+		    struct mote_image *img, struct mote_err *err)
+{
+	uint64_t mem_end;
+	struct image_segment *s;
+	int rc;
+
+	if (img->nseg == IMAGE_MAX_SEGMENTS)
+		return err_set(err, EINVAL, "too many loadable segments (max %d)",
+			       IMAGE_MAX_SEGMENTS);
+	rc = check_file_bytes(ph, idx, size, err);
+	if (rc)
+		return rc;
 	if (__builtin_add_overflow(ph->p_vaddr, ph->p_memsz, &mem_end) ||
 	    ph->p_vaddr < MOTE_IMAGE_MIN || mem_end > MOTE_MEM_MAX)
 		return err_set(err, EINVAL,
@@ -154,7 +167,8 @@ static int add_tls(const Elf64_Phdr *ph, unsigned idx, size_t size,
 		   const uint8_t *data, struct mote_image *img,
 		   struct mote_err *err)
 {
-	uint64_t file_end, align = ph->p_align ? ph->p_align : 1;
+	uint64_t align = ph->p_align ? ph->p_align : 1;
+	int rc;
 
 	if (img->tls.memsz || img->tls.init)
 		return err_set(err, EINVAL, "more than one PT_TLS segment");
@@ -164,20 +178,14 @@ static int add_tls(const Elf64_Phdr *ph, unsigned idx, size_t size,
 			       "power of two up to 0x%llx",
 			       idx, (unsigned long long)ph->p_align,
 			       (unsigned long long)MOTE_TLS_ALIGN_MAX);
-	if (ph->p_filesz > ph->p_memsz)
-		return err_set(err, EINVAL,
-			       "segment %u: file size exceeds memory size", idx);
 	if (ph->p_memsz > MOTE_TLS_MAX)
 		return err_set(err, EINVAL,
 			       "segment %u (PT_TLS): %llu bytes, at most %llu",
 			       idx, (unsigned long long)ph->p_memsz,
 			       (unsigned long long)MOTE_TLS_MAX);
-	if (__builtin_add_overflow(ph->p_offset, ph->p_filesz, &file_end) ||
-	    file_end > size)
-		return err_set(err, EINVAL,
-			       "truncated file: segment %u data extends past end "
-			       "of file (%zu bytes)",
-			       idx, size);
+	rc = check_file_bytes(ph, idx, size, err);
+	if (rc)
+		return rc;
 	if (ph->p_filesz) {
 		img->tls.init = malloc(ph->p_filesz);
 		if (!img->tls.init)

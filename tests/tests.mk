@@ -1,13 +1,20 @@
 # Makefile fragment, included from the top-level Makefile: builds the one
-# Criterion test binary from tests/test_*.c and runs it (`make test-unit`).
+# Criterion test binary and runs it (`make test-unit`). The tests, by kind:
+#   tests/unit/         one file's logic, no guest booted
+#   tests/integration/  real guests under /dev/kvm, real files, taps, HTTP
+#   tests/guest/        guest runtime code (drivers, IP stack) on the host
+# and beside them the helpers they share, the fuzz targets (tests/fuzz/),
+# native tests of the runtime under musl (tests/guest_rt/) and the Lua
+# scripts compared with Debian's lua5.4 (tests/lua/).
 
-TEST_SRCS := $(wildcard tests/test_*.c) tests/helpers.c tests/jsonv.c \
+TEST_SRCS := $(wildcard tests/unit/test_*.c tests/integration/test_*.c \
+	tests/guest/test_*.c) tests/helpers.c tests/jsonv.c \
 	tests/fake_virtio.c tests/mmio_driver.c
 TEST_OBJS := $(TEST_SRCS:%.c=$(BUILD)/%.o)
 TEST_BIN := $(BUILD)/tests/mote-tests
 TEST_LOG := $(BUILD)/tests/mote-tests.log
 
-# The jail is tested on the plain build's binaries (tests/test_jail.c):
+# The jail is tested on the plain build's binaries (tests/integration/test_jail.c):
 # sanitizers cannot run jailed. mote-jailtest is mote plus escape attempts.
 PLAIN_BUILD := $(abspath build)
 JAILTEST := $(BUILD)/tests/mote-jailtest
@@ -33,7 +40,8 @@ $(TEST_OBJS): CFLAGS += -DMOTE_BIN=\"$(abspath $(MOTE))\" \
 # Host unit tests of guest runtime sources: "..." includes also find the
 # runtime's headers, while <...> ones still mean the host's libc.
 GUEST_RT_TEST_OBJS := $(patsubst %,$(BUILD)/tests/%.o,\
-	test_sha256 test_guest_blk test_virtio_layout fake_virtio)
+	guest/test_sha256 guest/test_guest_blk guest/test_virtio_layout \
+	fake_virtio)
 $(GUEST_RT_TEST_OBJS): CFLAGS += -iquote guest_abi/runtime/include \
 	-iquote guest_abi
 
@@ -42,7 +50,8 @@ $(GUEST_RT_TEST_OBJS): CFLAGS += -iquote guest_abi/runtime/include \
 # (inet_*.c, arp_cache.c, ipstack.c, udp.c) over a fake driver, and
 # test_guest_net.c the virtio-net driver (net.c, virtqueue.c) over a fake
 # device; the same include paths as the block above.
-NET_TEST_OBJS := $(BUILD)/tests/test_netstack.o $(BUILD)/tests/test_guest_net.o
+NET_TEST_OBJS := $(BUILD)/tests/guest/test_netstack.o \
+	$(BUILD)/tests/guest/test_guest_net.o
 $(NET_TEST_OBJS): CFLAGS += -iquote guest_abi/runtime/include \
 	-iquote guest_abi
 

@@ -12,7 +12,9 @@
  *   argv= / env= the clone's own command line and $PROBE
  * Modes: `inflight` makes a disk read available and does not kick or wait
  * before the snapshot point (it must be refused); `ready` calls mote_ready() at once
- * in a clone (for the restore benchmark) and prints nothing more.
+ * in a clone (for the restore benchmark) and prints nothing more; `idle
+ * SECONDS` makes a clone wait that long without using CPU (for the
+ * benchmark of clones' memory).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -20,6 +22,7 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "mote.h"
 #include "mote_blk.h"
@@ -75,6 +78,15 @@ int main(int argc, char **argv)
 	after = mono();
 	if (result == MOTE_SNAPSHOT_CLONE && strcmp(mode, "ready") == 0) {
 		mote_ready();
+		return 0;
+	}
+	if (result == MOTE_SNAPSHOT_CLONE && strcmp(mode, "idle") == 0) {
+		const struct mote_boot_info *bi = mote_boot_info();
+		char **cargv = (char **)(uintptr_t)bi->argv;
+		uint64_t secs = bi->argc > 2 ? strtoull(cargv[2], NULL, 10) : 10;
+
+		mote_ready();
+		sleep((unsigned)secs);
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof(written_by_clone); i++)

@@ -14,24 +14,7 @@
 
 #include "check.h"
 
-int __snprintf_chk(char *s, size_t maxlen, int flag, size_t slen,
-		   const char *fmt, ...);
-int __vsnprintf_chk(char *s, size_t maxlen, int flag, size_t slen,
-		    const char *fmt, va_list ap);
-int __sprintf_chk(char *s, int flag, size_t slen, const char *fmt, ...);
-int __fprintf_chk(FILE *f, int flag, const char *fmt, ...);
-int __printf_chk(int flag, const char *fmt, ...);
-void *__memcpy_chk(void *d, const void *s, size_t n, size_t dlen);
-void *__memmove_chk(void *d, const void *s, size_t n, size_t dlen);
-void *__memset_chk(void *d, int c, size_t n, size_t dlen);
-char *__strcpy_chk(char *d, const char *s, size_t dlen);
-char *__stpcpy_chk(char *d, const char *s, size_t dlen);
-char *__strncpy_chk(char *d, const char *s, size_t n, size_t dlen);
-char *__strcat_chk(char *d, const char *s, size_t dlen);
-char *__strncat_chk(char *d, const char *s, size_t n, size_t dlen);
-size_t __fread_chk(void *p, size_t plen, size_t size, size_t n, FILE *f);
-char *__fgets_chk(char *s, size_t slen, int n, FILE *f);
-_Noreturn void __longjmp_chk(jmp_buf env, int val);
+#include "../../guest_abi/runtime/glibc_compat.h"
 
 /* Runs fn in a child; true if it died of SIGABRT (glibc's __chk_fail). */
 static int aborts(void (*fn)(void))

@@ -14,7 +14,7 @@
  * definitions needed are restated here from the virtio 1.2 specification
  * (section numbers below). Names carry a MOTE_/mote_ prefix so that a host
  * test can include this header beside the kernel's UAPI headers and check
- * every value and offset against them (tests/test_virtio_layout.c).
+ * every value and offset against them (tests/guest/test_virtio_layout.c).
  * x86-64 is little-endian, as virtio 1.x requires, so fields are plain
  * integers.
  */

@@ -55,9 +55,9 @@
 #define mote_net_wait		gnet_net_wait
 #define mote_net_recv_wait	gnet_net_recv_wait
 
-#include "../guest_abi/runtime/net.c"
-#include "../guest_abi/runtime/virtqueue.c"
-#include "fake_virtio.h"
+#include "../../guest_abi/runtime/net.c"
+#include "../../guest_abi/runtime/virtqueue.c"
+#include "../fake_virtio.h"
 
 /* The restated spec definitions match the kernel's. */
 #define SAME(a, b) _Static_assert((a) == (b), #a " != " #b)

@@ -23,7 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "helpers.h"
+#include "../helpers.h"
 
 #define MAX_VMS 20
 

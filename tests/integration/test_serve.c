@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "helpers.h"
+#include "../helpers.h"
 
 static pid_t mote_pid = -1;
 static unsigned port;

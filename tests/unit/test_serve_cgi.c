@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../serve/cgi.h"
+#include "../../serve/cgi.h"
 
 static struct cgi_response r;
 static char why[160];

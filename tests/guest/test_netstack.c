@@ -23,13 +23,13 @@
 #define mote_net_rx_release netstack_net_rx_release
 #define mote_net_wait	    netstack_net_wait
 
-#include "../guest_abi/runtime/arp_cache.c"
-#include "../guest_abi/runtime/inet_addr.c"
-#include "../guest_abi/runtime/inet_build.c"
-#include "../guest_abi/runtime/inet_csum.c"
-#include "../guest_abi/runtime/inet_parse.c"
-#include "../guest_abi/runtime/ipstack.c"
-#include "../guest_abi/runtime/udp.c"
+#include "../../guest_abi/runtime/arp_cache.c"
+#include "../../guest_abi/runtime/inet_addr.c"
+#include "../../guest_abi/runtime/inet_build.c"
+#include "../../guest_abi/runtime/inet_csum.c"
+#include "../../guest_abi/runtime/inet_parse.c"
+#include "../../guest_abi/runtime/ipstack.c"
+#include "../../guest_abi/runtime/udp.c"
 
 #define OUR_IP	  0x0ac70002u /* 10.199.0.2 */
 #define PEER_IP	  0x0ac70001u /* 10.199.0.1 */

@@ -21,11 +21,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../jail/jail.h"
-#include "../monitor/timeutil.h"
-#include "../serve/config.h"
-#include "../serve/http.h"
-#include "../serve/invoke.h"
+#include "../../jail/jail.h"
+#include "../../monitor/timeutil.h"
+#include "../../serve/config.h"
+#include "../../serve/http.h"
+#include "../../serve/invoke.h"
 
 /* ---- a fake backend: each function name is a behaviour ---- */
 

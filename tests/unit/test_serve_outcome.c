@@ -4,7 +4,7 @@
  */
 #include <criterion/criterion.h>
 
-#include "../serve/outcome.h"
+#include "../../serve/outcome.h"
 
 static enum serve_outcome of(enum mote_outcome o, int status, bool overflow)
 {

@@ -7,8 +7,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "../guest_abi/mote_abi.h"
-#include "../cli/options.h"
+#include "../../guest_abi/mote_abi.h"
+#include "../../cli/options.h"
 
 #define KIB (1ULL << 10)
 #define MIB (1ULL << 20)

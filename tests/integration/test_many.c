@@ -11,8 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../guest_abi/mote_abi.h"
-#include "helpers.h"
+#include "../../guest_abi/mote_abi.h"
+#include "../helpers.h"
 
 TestSuite(many, .timeout = 30);
 

@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "../guest_abi/mote_abi.h"
+#include "../../guest_abi/mote_abi.h"
 #include "image.h"
 #include "snapfile.h"
 #include "snapshot.h"

@@ -13,8 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../guest_abi/mote_abi.h"
-#include "helpers.h"
+#include "../../guest_abi/mote_abi.h"
+#include "../helpers.h"
 
 /* The value after "key=" in a clone's output, copied to v (or ""). */
 static void value_of(const char *out, const char *key, char *v, size_t n)

@@ -18,10 +18,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../guest_abi/mote_abi.h"
-#include "../net/net.h"
+#include "../../guest_abi/mote_abi.h"
+#include "../../net/net.h"
 #include "guest_mem.h"
-#include "mmio_driver.h"
+#include "../mmio_driver.h"
 #include "virtio_mmio.h"
 
 #define MEM	  (1u << 20)

@@ -2,7 +2,7 @@
  * The guest's virtqueue and virtio-blk driver, compiled for the host and
  * run against a fake device that reads and writes the same rings.
  */
-#include "guest_names.h"
+#include "../guest_names.h"
 
 #include <criterion/criterion.h>
 
@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../guest_abi/runtime/blk.c"
-#include "../guest_abi/runtime/virtqueue.c"
-#include "fake_virtio.h"
+#include "../../guest_abi/runtime/blk.c"
+#include "../../guest_abi/runtime/virtqueue.c"
+#include "../fake_virtio.h"
 
 #define DISK_SECTORS 4096u /* 2 MiB */
 #define NOTIFY_OFF   MOTE_VIRTIO_MMIO_QUEUE_NOTIFY

@@ -6,8 +6,8 @@
 
 #include <string.h>
 
-#include "../serve/accesslog.h"
-#include "jsonv.h"
+#include "../../serve/accesslog.h"
+#include "../jsonv.h"
 
 static struct jv *parse_line(const char *line, size_t len)
 {

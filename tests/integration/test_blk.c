@@ -18,9 +18,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../blk/blk.h"
-#include "../guest_abi/mote_abi.h"
-#include "helpers.h"
+#include "../../blk/blk.h"
+#include "../../guest_abi/mote_abi.h"
+#include "../helpers.h"
 #include "image.h"
 #include "vm.h"
 

@@ -2,14 +2,14 @@
  * The guest runtime's SHA-256, compiled for the host and checked against
  * the FIPS 180-4 examples and other known digests.
  */
-#include "guest_names.h"
+#include "../guest_names.h"
 
 #include <criterion/criterion.h>
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "../guest_abi/runtime/sha256.c"
+#include "../../guest_abi/runtime/sha256.c"
 
 static void hex_of(const void *data, size_t len, char hex[65])
 {

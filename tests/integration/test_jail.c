@@ -11,9 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../guest_abi/mote_abi.h"
-#include "../jail/jail.h"
-#include "helpers.h"
+#include "../../guest_abi/mote_abi.h"
+#include "../../jail/jail.h"
+#include "../helpers.h"
 
 TestSuite(jail, .timeout = 30);
 

@@ -15,8 +15,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../guest_abi/mote_abi.h"
-#include "helpers.h"
+#include "../../guest_abi/mote_abi.h"
+#include "../helpers.h"
 
 extern char **environ;
 

@@ -18,7 +18,7 @@
 #include "bench/ident.h"
 #include "bench/meminfo.h"
 #include "bench/opt.h"
-#include "jsonv.h"
+#include "../jsonv.h"
 
 TestSuite(bench_report);
 

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../serve/config.h"
-#include "../serve/listen.h"
+#include "../../serve/config.h"
+#include "../../serve/listen.h"
 
 #define MIB (1ull << 20)
 #define SEC 1000000000ull
@@ -184,7 +184,7 @@ Test(serve_config, rejects_bad_function_options)
 {
 	REJECT("function 'a': unknown option 'memory' (expected mem, timeout, "
 	       "args, env, disk, pool, concurrency, queue, max-request, "
-	       "max-response or cgi)",
+	       "max-response, cgi or snapshot)",
 	       "--function", "a=x,memory=1M");
 	REJECT("function 'a': option 'cgi' needs =VALUE", "--function",
 	       "a=x,cgi");

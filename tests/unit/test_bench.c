@@ -13,8 +13,8 @@
 
 #include "bench/json.h"
 #include "bench/machine.h"
-#include "helpers.h"
-#include "jsonv.h"
+#include "../helpers.h"
+#include "../jsonv.h"
 #include "stats.h"
 
 TestSuite(bench_math);

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../guest_abi/mote_abi.h"
+#include "../../guest_abi/mote_abi.h"
 #include "image.h"
 
 #define MIB (1ULL << 20)

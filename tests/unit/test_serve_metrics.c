@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "../serve/metrics.h"
+#include "../../serve/metrics.h"
 
 static char *render(struct serve_fn_metrics *m, size_t *len)
 {

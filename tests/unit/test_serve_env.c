@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../serve/env.h"
+#include "../../serve/env.h"
 
 static const char *get(char **env, const char *name)
 {

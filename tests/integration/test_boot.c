@@ -17,8 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../guest_abi/mote_abi.h"
-#include "helpers.h"
+#include "../../guest_abi/mote_abi.h"
+#include "../helpers.h"
 #include "image.h"
 #include "vm.h"
 

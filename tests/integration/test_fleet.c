@@ -14,9 +14,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../guest_abi/mote_abi.h"
+#include "../../guest_abi/mote_abi.h"
 #include "fleet.h"
-#include "helpers.h"
+#include "../helpers.h"
 #include "image.h"
 #include "timeutil.h"
 #include "vm.h"

@@ -17,12 +17,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../blk/blk.h"
-#include "../guest_abi/mote_abi.h"
+#include "../../blk/blk.h"
+#include "../../guest_abi/mote_abi.h"
 #include "guest_mem.h"
-#include "mmio_driver.h"
-#include "helpers.h"
-#include "../cli/options.h"
+#include "../mmio_driver.h"
+#include "../helpers.h"
+#include "../../cli/options.h"
 #include "virtio_mmio.h"
 
 #define MEM	(1u << 20)

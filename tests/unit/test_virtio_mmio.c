@@ -13,10 +13,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "../guest_abi/mote_abi.h"
+#include "../../guest_abi/mote_abi.h"
 #include "device.h"
 #include "guest_mem.h"
-#include "mmio_driver.h"
+#include "../mmio_driver.h"
 #include "virtio_mmio.h"
 
 #define MEM	     0x10000u

@@ -16,8 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../guest_abi/mote_abi.h"
-#include "helpers.h"
+#include "../../guest_abi/mote_abi.h"
+#include "../helpers.h"
 
 /* The jail cannot run under sanitizers: jailed runs use the plain build. */
 #define PLAIN_MOTE PLAIN_BUILD "/mote"
