@@ -124,11 +124,14 @@ demo: deps
 	bash guest_abi/examples/demo.sh $(BUILD)
 
 # The whole tree built with clang, which must be as warning-free as gcc;
+# the layers; the guest runtime's native checks (no syscall anywhere in
+# musl as linked, the glibc compatibility functions, the musl layouts);
 # then every test, twice: a plain build, then AddressSanitizer + UBSan;
 # then each fuzz target for a bounded time.
 check: deps
 	$(MAKE) check-clang
 	$(MAKE) check-layers
+	$(MAKE) guest-rt-check
 	$(MAKE) test-unit
 	$(MAKE) test-asan
 	$(MAKE) fuzz-check

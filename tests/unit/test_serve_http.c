@@ -36,6 +36,9 @@ static void put(struct serve_invocation *inv, const char *s)
 	serve_invocation_stdio.write(inv, 1, s, strlen(s));
 }
 
+/* Slow invocations begun: a test waits on it to know one is in flight. */
+static unsigned slow_started;
+
 static void run_fake(struct serve_invocation *inv, const char *name)
 {
 	char buf[4096];
@@ -74,6 +77,7 @@ static void run_fake(struct serve_invocation *inv, const char *name)
 		while (serve_invocation_stdio.write(inv, 1, buf, sizeof(buf)) > 0)
 			;
 	} else if (strcmp(name, "slow") == 0) {
+		__atomic_add_fetch(&slow_started, 1, __ATOMIC_SEQ_CST);
 		usleep(300 * 1000);
 		put(inv, "slow\n");
 	}
@@ -626,7 +630,12 @@ Test(serve_http, drain_answers_requests_in_flight)
 	snprintf(cmd, sizeof(cmd),
 		 "curl -s -o /dev/null -w '%%{http_code}' %s/fn/slow", base);
 	p = popen(cmd, "r");
-	usleep(100 * 1000);
+	/* Stop once the request is in flight (a busy host may take longer
+	 * to start curl than the fake takes to answer). */
+	for (int i = 0; i < 500 && !__atomic_load_n(&slow_started,
+						     __ATOMIC_SEQ_CST);
+	     i++)
+		usleep(10 * 1000);
 	serve_http_stop(server);
 	cr_assert_not_null(fgets(code, sizeof(code), p));
 	pclose(p);
