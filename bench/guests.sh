@@ -24,6 +24,7 @@
 set -euo pipefail
 
 BUILD=$1 OUT=$2
+mkdir -p "$OUT"
 MOTE=$BUILD/mote G=$BUILD/guests
 RUNS=${RUNS:-3} STARTS=${STARTS:-50} CLONES=${CLONES:-200}
 REQS=${REQS:-20} NCLONES=${NCLONES:-1000}
@@ -105,12 +106,16 @@ done
 kill -TERM "$SERVE_PID"; wait "$SERVE_PID" 2>/dev/null || true; SERVE_PID=
 
 echo "bench guests: $NCLONES idle clones, memory by cgroup" >&2
-mem_cg() { # a fresh memory cgroup: v2 where mounted, else v1
+mem_cg() { # a fresh memory cgroup: v2 where mounted, else v1; 1 if none
 	if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
-		CG=/sys/fs/cgroup/mote-bench-$$; mkdir "$CG"; USAGE=$CG/memory.current
+		grep -qw memory /sys/fs/cgroup/cgroup.subtree_control ||
+			echo +memory >/sys/fs/cgroup/cgroup.subtree_control || return 1
+		CG=/sys/fs/cgroup/mote-bench-$$; USAGE=$CG/memory.current
 	else
-		CG=/sys/fs/cgroup/memory/mote-bench-$$; mkdir "$CG"; USAGE=$CG/memory.usage_in_bytes
+		CG=/sys/fs/cgroup/memory/mote-bench-$$; USAGE=$CG/memory.usage_in_bytes
 	fi
+	mkdir "$CG" || { CG=; return 1; }
+	[ -r "$USAGE" ] || { rmdir "$CG"; CG=; return 1; }
 }
 clone_kib=null clone_note="no memory cgroup (needs root)"
 if mem_cg 2>/dev/null; then

@@ -435,7 +435,10 @@ static void hc_exit(struct mote_vm *vm, struct mote_result *res, uint64_t gpa)
 	if (a.entry_tsc >= vm->tsc_base && vm->tsc_hz) {
 		d = (uint64_t)((unsigned __int128)(a.entry_tsc - vm->tsc_base) *
 			       1000000000u / vm->tsc_hz);
-		if (vm->mono_base + d <= res->t_exit)
+		/* a snapshot's clone reports the TSC of the run it was taken
+		 * from: a time before this run started means nothing here */
+		if (vm->mono_base + d <= res->t_exit &&
+		    vm->mono_base + d >= res->t_start)
 			res->t_first_insn = vm->mono_base + d;
 	}
 }

@@ -33,6 +33,13 @@ run compute "$guests/compute.elf"
 run crash "$guests/crash.elf"
 run spin --timeout 200ms "$guests/spin.elf"
 run hostile "$guests/hostile.elf" -- badptr
+run lua "$guests/lua.elf" -e 'print(("Lua on musl, in a microVM"):upper(), 6 * 7)'
+snap=$(mktemp /tmp/mote-demo.XXXXXX)
+printf '\n$ mote snapshot -o %s lua.elf -e INIT --snapshot   (initialise once)\n' "$snap"
+"$mote" snapshot -o "$snap" "$guests/lua.elf" \
+	-e 'squares = {} for i = 1, 100000 do squares[i] = i * i end' --snapshot
+run "lua, from its snapshot" "$snap" -e 'print(#squares, squares[12345])'
+rm -f "$snap"
 echo
 echo "Every guest above ran in its own microVM; the crash, the spin and the"
 echo "hostile hypercall stopped only their own VM, with the documented status"

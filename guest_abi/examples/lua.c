@@ -5,6 +5,10 @@
  * no files: io.open, os.execute, io.popen and C modules fail as Lua
  * errors. An error prints "lua: MESSAGE" on stderr and exits 1.
  *
+ * The state is not closed at exit (a VM's memory goes with it, and
+ * closing a large state from a snapshot would touch every page of it), so
+ * __gc finalizers do not run then.
+ *
  * `lua -e INIT... --snapshot [-e CHUNK | -] [ARGS]` runs the INIT chunks,
  * then reaches its snapshot point (mote_snapshot()): run as a snapshot,
  * every clone then takes its chunk and arguments from its own command
@@ -59,7 +63,6 @@ static int fail(lua_State *L)
 
 	fprintf(stderr, "lua: %s\n",
 		msg ? msg : "(error object is not a string)");
-	lua_close(L);
 	return 1;
 }
 
@@ -125,7 +128,6 @@ static int run(lua_State *L, int argc, char **argv, int first)
 		lua_pushstring(L, argv[i]);
 	if (lua_pcall(L, nargs, 0, 0) != LUA_OK)
 		return fail(L);
-	lua_close(L);
 	return fflush(stdout) == 0 ? 0 : 1;
 }
 
