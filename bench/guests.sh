@@ -31,8 +31,8 @@ REQS=${REQS:-20} NCLONES=${NCLONES:-1000}
 WORK=$(mktemp -d /tmp/mote-bench-guests.XXXXXX)
 SERVE_PID= CG=
 cleanup() {
-	[ -n "$SERVE_PID" ] && kill -TERM "$SERVE_PID" 2>/dev/null && wait "$SERVE_PID" 2>/dev/null
-	[ -n "$CG" ] && rmdir "$CG" 2>/dev/null
+	{ [ -n "$SERVE_PID" ] && kill -TERM "$SERVE_PID" 2>/dev/null && wait "$SERVE_PID" 2>/dev/null; } || true
+	{ [ -n "$CG" ] && rmdir "$CG" 2>/dev/null; } || true
 	rm -rf "$WORK"
 }
 trap cleanup EXIT

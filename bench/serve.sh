@@ -19,8 +19,8 @@ CONNS=${CONNS:-"1 16 64"}
 WORK=$(mktemp -d /tmp/mote-bench-serve.XXXXXX)
 MOTE_PID= BB_PID=
 cleanup() {
-	[ -n "$MOTE_PID" ] && kill -TERM "$MOTE_PID" 2>/dev/null && wait "$MOTE_PID" 2>/dev/null
-	[ -n "$BB_PID" ] && kill "$BB_PID" 2>/dev/null && wait "$BB_PID" 2>/dev/null
+	{ [ -n "$MOTE_PID" ] && kill -TERM "$MOTE_PID" 2>/dev/null && wait "$MOTE_PID" 2>/dev/null; } || true
+	{ [ -n "$BB_PID" ] && kill "$BB_PID" 2>/dev/null && wait "$BB_PID" 2>/dev/null; } || true
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
