@@ -153,8 +153,9 @@ static void print_stats(const struct phases *p, const struct mote_result *r)
 	/* The guest reports its first instruction's time when it exits;
 	 * a guest that crashed or timed out never did. */
 	if (r->t_first_insn) {
+		/* signed: the TSC correlation may put it a hair before */
 		snprintf(first, sizeof(first), "%.1f",
-			 (r->t_first_insn - r->t_start) / 1e3);
+			 ((double)r->t_first_insn - (double)r->t_start) / 1e3);
 		snprintf(run, sizeof(run), "%.1f",
 			 (r->t_exit - r->t_first_insn) / 1e3);
 	}
@@ -482,40 +483,27 @@ static int check_fd_budget(const struct run_opts *o, struct mote_err *err)
 	return 0;
 }
 
-/* The whole file at path (an image, for a snapshot file to embed). */
+/* The whole file at path (an image, for a snapshot file to embed),
+ * opened without blocking and read once into memory. */
 static void *read_whole(const char *path, size_t *size, struct mote_err *err)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	struct stat st;
-	uint8_t *buf = NULL;
-	size_t got = 0;
+	void *buf = NULL;
 
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		err_set(err, fd < 0 ? errno : EINVAL, "%s: cannot read it again",
-			path);
-		goto out;
+	if (fd < 0) {
+		err_set(err, errno, "%s: %s", path, strerror(errno));
+		return NULL;
 	}
-	buf = malloc((size_t)st.st_size + 1);
-	while (buf && got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			err_set(err, n < 0 ? errno : EIO, "%s: read: %s", path,
-				strerror(n < 0 ? errno : EIO));
-			free(buf);
-			buf = NULL;
-			break;
-		}
-		got += (size_t)n;
-	}
-	if (!buf && !err->msg[0])
-		err_set(err, ENOMEM, "out of memory");
-	*size = got;
-out:
-	if (fd >= 0)
-		close(fd);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
+	    (uint64_t)st.st_size > MOTE_MEM_MAX)
+		err_set(err, EINVAL, "%s: not a regular, non-empty file of at "
+			"most 4 GiB", path);
+	else if (!(buf = read_all(fd, (size_t)st.st_size)))
+		err_set(err, errno, "%s: read: %s", path, strerror(errno));
+	else
+		*size = (size_t)st.st_size;
+	close(fd);
 	return buf;
 }
 
@@ -576,29 +564,41 @@ static int cmd_run(int argc, char **argv, bool snapshot_cmd)
 		src.img = src.snap->img;
 		o.mem = src.snap->mem_size;
 		base_fds[nbase++] = src.snap->ov.memfd;
+	} else if (snapshot_cmd) {
+		/* The bytes that run are the bytes the file embeds: read
+		 * once, checked, loaded and saved from that one copy. */
+		elf = read_whole(o.image, &src.elf_size, &err);
+		src.elf = elf;
+		if (!elf || image_load_bytes(elf, src.elf_size, o.mem, &img,
+					     &err) < 0) {
+			if (elf) {
+				char why[sizeof(err.msg)];
+
+				snprintf(why, sizeof(why), "%s", err.msg);
+				err_set(&err, EINVAL, "%s: %s", o.image, why);
+			}
+			goto fail_image;
+		}
+		src.img = &img;
+		src.take = true;
+		src.save_fd = open(o.snapshot_out,
+				   O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+					   O_NOCTTY,
+				   0644);
+		if (src.save_fd < 0) {
+			err_set(&err, errno, "-o %s: %s", o.snapshot_out,
+				strerror(errno));
+			goto fail_image;
+		}
+		base_fds[nbase++] = src.save_fd;
 	} else if (image_open(o.image, o.mem, &img, &err) < 0) {
 		fprintf(stderr, "mote: %s\n", err.msg);
 		return MOTE_STATUS_ERROR;
 	} else {
 		src.img = &img;
-		src.take = o.snapshot || snapshot_cmd;
+		src.take = o.snapshot;
 	}
 	base_fds[0] = src.img->memfd;
-	if (snapshot_cmd) {
-		elf = read_whole(o.image, &src.elf_size, &err);
-		src.elf = elf;
-		src.save_fd = elf ? open(o.snapshot_out,
-					 O_WRONLY | O_CREAT | O_TRUNC |
-						 O_CLOEXEC | O_NOCTTY,
-					 0644)
-				  : -1;
-		if (elf && src.save_fd < 0)
-			err_set(&err, errno, "-o %s: %s", o.snapshot_out,
-				strerror(errno));
-		if (src.save_fd < 0)
-			goto fail_image;
-		base_fds[nbase++] = src.save_fd;
-	}
 	p.loaded = mono_ns();
 	/* Everything the run needs from the host is opened before the jail;
 	 * what cannot fit is refused before /dev/kvm is even opened. */
@@ -678,6 +678,10 @@ int main(int argc, char **argv)
 	 * stops a jailed thread that opens anything. Threads allocate little
 	 * after start-up, so the shared arena costs no measurable time. */
 	mallopt(M_ARENA_MAX, 1);
+	/* And every allocation from that heap, never a mapping of its own:
+	 * growing a mapped block (realloc of a fleet's list past 128 KiB)
+	 * would call mremap, which no jailed vCPU thread may. */
+	mallopt(M_MMAP_MAX, 0);
 	set_signals();
 	if (argc < 2) {
 		fputs(usage_main, stderr);

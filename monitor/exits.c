@@ -314,10 +314,12 @@ static void hc_entropy(struct mote_vm *vm, struct mote_result *res,
 	buf = io_buffer(vm, res, "ENTROPY", &a, MOTE_ENTROPY_MAX, true);
 	if (!buf)
 		return;
-	if (a.len)
+	if (a.fd == 0 && a.len)
 		n = getrandom(buf, a.len, 0);
 	put_result(vm, gpa, offsetof(struct mote_hc_io, result),
-		   (uint64_t)(n == (ssize_t)a.len ? (int64_t)a.len : -EIO));
+		   (uint64_t)(a.fd != 0		      ? -EBADF
+			      : n == (ssize_t)a.len ? (int64_t)a.len
+						    : -EIO));
 	*next = EXIT_RESUME;
 }
 
@@ -431,14 +433,13 @@ static void hc_exit(struct mote_vm *vm, struct mote_result *res, uint64_t gpa)
 	res->outcome = MOTE_EXITED;
 	res->status = (int)(a.status & 0xff);
 	res->t_exit = mono_ns();
-	/* Convert the guest's entry TSC to host time; ignore nonsense. */
-	if (a.entry_tsc >= vm->tsc_base && vm->tsc_hz) {
+	/* Convert the guest's entry TSC to host time; ignore nonsense. A
+	 * snapshot's clone has no entry of its own: the TSC it reports is
+	 * from the run the snapshot was taken in, another VM's. */
+	if (!vm->overlay && a.entry_tsc >= vm->tsc_base && vm->tsc_hz) {
 		d = (uint64_t)((unsigned __int128)(a.entry_tsc - vm->tsc_base) *
 			       1000000000u / vm->tsc_hz);
-		/* a snapshot's clone reports the TSC of the run it was taken
-		 * from: a time before this run started means nothing here */
-		if (vm->mono_base + d <= res->t_exit &&
-		    vm->mono_base + d >= res->t_start)
+		if (vm->mono_base + d <= res->t_exit)
 			res->t_first_insn = vm->mono_base + d;
 	}
 }

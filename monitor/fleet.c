@@ -480,14 +480,18 @@ static void *housekeeper_main(void *arg)
 			struct mote_err err;
 			int rc;
 
+			/* read under the lock: mote_fleet_pool_snapshot may
+			 * change them */
+			const struct mote_snapshot *psnap = f->cfg.pool_snapshot;
+			const struct mote_image *pimg = f->cfg.pool_image;
+
 			f->creating++;
 			pthread_mutex_unlock(&f->lock);
 			rc = vm_new(f, &vm, &err);
-			if (!rc && f->cfg.pool_snapshot)
-				rc = snapshot_prepare(vm, f->cfg.pool_snapshot,
-						      &err);
-			else if (!rc && f->cfg.pool_image)
-				rc = vm_prepare(vm, f->cfg.pool_image, &err);
+			if (!rc && psnap)
+				rc = snapshot_prepare(vm, psnap, &err);
+			else if (!rc && pimg)
+				rc = vm_prepare(vm, pimg, &err);
 			if (!rc)
 				rc = vm_warm_up(vm, &err);
 			pthread_mutex_lock(&f->lock);

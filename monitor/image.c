@@ -347,8 +347,6 @@ fail:
 static int build_memfd(const uint8_t *data, size_t size,
 		       struct mote_image *img, struct mote_err *err)
 {
-	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)data;
-	Elf64_Phdr ph;
 	int fd;
 
 	fd = memfd_create("mote-image", MFD_CLOEXEC | MFD_ALLOW_SEALING);
@@ -356,15 +354,20 @@ static int build_memfd(const uint8_t *data, size_t size,
 		return err_set(err, errno, "memfd_create: %s", strerror(errno));
 	if (ftruncate(fd, (off_t)(img->hi - img->lo)) < 0)
 		goto fail;
-	for (unsigned i = 0; i < eh->e_phnum; i++) {
-		memcpy(&ph, data + eh->e_phoff + i * sizeof(ph), sizeof(ph));
-		if (ph.p_type != PT_LOAD || ph.p_filesz == 0)
+	/* From the headers image_parse copied and checked, never from the
+	 * file's bytes again. */
+	for (unsigned i = 0; i < img->phnum; i++) {
+		const Elf64_Phdr *ph = &img->phdr[i];
+
+		if (ph->p_type != PT_LOAD || ph->p_filesz == 0)
 			continue;
-		/* image_parse checked these bounds against size already */
-		if (ph.p_offset + ph.p_filesz > size)
+		if (ph->p_offset + ph->p_filesz > size ||
+		    ph->p_vaddr < img->lo ||
+		    ph->p_vaddr + ph->p_filesz > img->hi)
 			goto fail;
-		if (pwrite(fd, data + ph.p_offset, ph.p_filesz,
-			   (off_t)(ph.p_vaddr - img->lo)) != (ssize_t)ph.p_filesz)
+		if (pwrite(fd, data + ph->p_offset, ph->p_filesz,
+			   (off_t)(ph->p_vaddr - img->lo)) !=
+		    (ssize_t)ph->p_filesz)
 			goto fail;
 	}
 	/* Sealed: VMs map it privately, and nothing may change it later. */
@@ -378,6 +381,27 @@ fail:
 		strerror(errno ? errno : EIO));
 	close(fd);
 	return -EIO;
+}
+
+void *read_all(int fd, size_t size)
+{
+	uint8_t *buf = malloc(size ? size : 1);
+	size_t got = 0;
+
+	while (buf && got < size) {
+		ssize_t n = pread(fd, buf + got, size - got, (off_t)got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) { /* short: the file shrank under us */
+			if (n == 0)
+				errno = EIO;
+			free(buf);
+			return NULL;
+		}
+		got += (size_t)n;
+	}
+	return buf;
 }
 
 int image_load_bytes(const void *data, size_t size, uint64_t mem_size,
@@ -423,9 +447,13 @@ int image_open(const char *path, uint64_t mem_size, struct mote_image *img,
 			     : err_set(err, EFBIG, "%s: file too large", path);
 		goto out;
 	}
-	data = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	if (data == MAP_FAILED) {
-		rc = err_set(err, errno, "%s: mmap: %s", path, strerror(errno));
+	/* A private copy, read once: a mapping of the file would show a
+	 * writer's later changes (or SIGBUS on truncation) between the
+	 * checks and the use. */
+	data = read_all(fd, (size_t)st.st_size);
+	if (!data) {
+		rc = err_set(err, errno ? errno : EIO, "%s: read: %s", path,
+			     strerror(errno ? errno : EIO));
 		goto out;
 	}
 	rc = image_load_bytes(data, (size_t)st.st_size, mem_size, img, err);
@@ -436,7 +464,7 @@ int image_open(const char *path, uint64_t mem_size, struct mote_image *img,
 		snprintf(msg, sizeof(msg), "%s", err->msg);
 		err_set(err, -rc, "%s: %s", path, msg);
 	}
-	munmap(data, (size_t)st.st_size);
+	free(data);
 out:
 	close(fd);
 	return rc;

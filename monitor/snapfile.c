@@ -58,7 +58,7 @@ static void put(struct writer *w, const void *p, size_t n)
 {
 	const uint8_t *b = p;
 
-	w->crc = crc32(w->crc, p, (uInt)n);
+	w->crc = crc32_z(w->crc, p, n);
 	while (n && !w->err) {
 		ssize_t k = write(w->fd, b, n);
 
@@ -232,6 +232,10 @@ static int check_xsave(const uint32_t *region, uint64_t xcr0,
 		return bad(err, "FPU state outside XCR0");
 	if (comp)
 		return bad(err, "compacted FPU state");
+	/* The rest of the XSAVE header is reserved: KVM refuses any bit. */
+	for (unsigned i = XCOMP_BV_OFF + 8; i < XSAVE_BV_OFF + 64; i++)
+		if (b[i])
+			return bad(err, "XSAVE header reserved bytes");
 	if (mxcsr & 0xffff0000u)
 		return bad(err, "MXCSR reserved bits");
 	return 0;
@@ -295,11 +299,20 @@ static int make_overlay(struct mote_snapshot *s, const uint8_t *pages,
 	if (ftruncate(fd, (off_t)s->mem_size) < 0)
 		rc = -errno;
 	for (unsigned i = 0; i < s->ov.n && !rc; i++) {
-		uint64_t n = s->ov.ext[i].end - s->ov.ext[i].start;
+		uint64_t n = s->ov.ext[i].end - s->ov.ext[i].start, done = 0;
 
-		if (pwrite(fd, pages, n, (off_t)s->ov.ext[i].start) !=
-		    (ssize_t)n)
-			rc = errno ? -errno : -EIO;
+		/* pwrite moves at most about 2 GiB a call: loop */
+		while (done < n && !rc) {
+			ssize_t k = pwrite(fd, pages + done, n - done,
+					   (off_t)(s->ov.ext[i].start + done));
+
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k <= 0)
+				rc = k < 0 ? -errno : -EIO;
+			else
+				done += (uint64_t)k;
+		}
 		pages += n;
 	}
 	if (!rc && fcntl(fd, F_ADD_SEALS,
@@ -338,7 +351,7 @@ int snapfile_parse(const void *data, size_t size,
 	memcpy(&crc, (const uint8_t *)data + size - 8, 4);
 #ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
 	/* The fuzz target skips it, to reach what lies behind. */
-	if (crc != (uint32_t)crc32(crc32(0, NULL, 0), data, (uInt)(size - 8)))
+	if (crc != (uint32_t)crc32_z(crc32(0, NULL, 0), data, size - 8))
 		return err_set(err, EINVAL,
 			       "snapshot corrupted: checksum mismatch");
 #endif
@@ -426,13 +439,14 @@ int snapfile_open(const char *path, const struct cpu_contract *cpu,
 		close(fd);
 		return err_set(err, EINVAL, "%s: not a regular file", path);
 	}
-	data = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	/* One private copy (see read_all): checked, then used. */
+	data = read_all(fd, (size_t)st.st_size);
 	close(fd);
-	if (data == MAP_FAILED)
-		return err_set(err, errno, "%s: mmap: %s", path,
-			       strerror(errno));
+	if (!data)
+		return err_set(err, errno ? errno : EIO, "%s: read: %s", path,
+			       strerror(errno ? errno : EIO));
 	rc = snapfile_parse(data, (size_t)st.st_size, cpu, out, err);
-	munmap(data, (size_t)st.st_size);
+	free(data);
 	if (rc) {
 		char why[sizeof(err->msg)];
 

@@ -94,33 +94,26 @@ static unsigned writable_ranges(const struct mote_vm *vm,
 	return n;
 }
 
-/* Marks in dirty[] (one byte per guest page) every resident page of
- * [start, end) that differs from what a fresh start has there. */
+/*
+ * Marks in dirty[] (one byte per guest page) every page of [start, end)
+ * that differs from what a fresh start has there. Every page is compared:
+ * residency (mincore) cannot tell a page never touched from one the guest
+ * wrote and the host swapped out. Reading a page never touched maps the
+ * shared zero page (or the image's), which costs no memory.
+ */
 static int mark_dirty(const struct mote_vm *vm, const uint8_t *tmpl,
 		      uint64_t start, uint64_t end, uint8_t *dirty)
 {
 	static const uint8_t zero[MOTE_PAGE_SIZE];
-	size_t pages = (end - start) / MOTE_PAGE_SIZE;
-	unsigned char *vec = malloc(pages ? pages : 1);
 
-	if (!vec)
-		return -ENOMEM;
-	if (mincore(vm->mem + start, end - start, vec) < 0) {
-		free(vec);
-		return -errno;
-	}
-	for (size_t i = 0; i < pages; i++) {
-		uint64_t gpa = start + i * MOTE_PAGE_SIZE;
+	for (uint64_t gpa = start; gpa < end; gpa += MOTE_PAGE_SIZE) {
 		const uint8_t *base = zero;
 
-		if (!(vec[i] & 1))
-			continue; /* never touched: still the image or zero */
 		if (gpa >= vm->img->lo && gpa < vm->img->hi)
 			base = tmpl + (gpa - vm->img->lo);
 		if (memcmp(vm->mem + gpa, base, MOTE_PAGE_SIZE) != 0)
 			dirty[gpa / MOTE_PAGE_SIZE] = 1;
 	}
-	free(vec);
 	return 0;
 }
 
@@ -326,6 +319,12 @@ int mote_vm_load_snapshot(struct mote_vm *vm, const struct mote_snapshot *snap,
 	if (ioctl(vm->vcpu_fd, KVM_SET_XSAVE, snap->xsave) < 0)
 		return err_set(err, errno, "KVM_SET_XSAVE: %s", strerror(errno));
 	for (unsigned i = 0; i < vm->ndev; i++) {
+		/* A networked guest is never snapshotted: a file that says
+		 * otherwise is refused (clones would share a MAC). */
+		if (virtio_mmio_device_id(vm->dev[i]) == VIRTIO_ID_NET)
+			return err_set(err, ENOTSUP,
+				       "snapshot: clones cannot have a network "
+				       "device");
 		rc = virtio_mmio_restore(vm->dev[i], &snap->dev[i], err);
 		if (rc)
 			return rc;

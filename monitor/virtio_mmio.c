@@ -617,6 +617,14 @@ int virtio_mmio_save(struct virtio_mmio *t, struct virtio_mmio_state *s,
 
 	memset(s, 0, sizeof(*s));
 	virtio_dev_lock(&t->dev);
+	if (t->resetting || (t->status & (VIRTIO_CONFIG_S_NEEDS_RESET |
+					  VIRTIO_CONFIG_S_FAILED))) {
+		virtio_dev_unlock(&t->dev);
+		return err_set(err, EBUSY,
+			       "snapshot refused: %s is being reset or needs a "
+			       "reset",
+			       t->dev.ops->name);
+	}
 	s->device_id = t->dev.ops->device_id;
 	s->status = t->status;
 	s->driver_features = t->driver_features;
@@ -664,6 +672,13 @@ int virtio_mmio_restore(struct virtio_mmio *t,
 			       "snapshot: %s features 0x%llx were never offered",
 			       t->dev.ops->name,
 			       (unsigned long long)s->driver_features);
+	/* What the register path would have required to get there. */
+	if ((s->status & VIRTIO_CONFIG_S_DRIVER_OK) &&
+	    (!(s->status & VIRTIO_CONFIG_S_FEATURES_OK) ||
+	     !(s->driver_features & (1ull << VIRTIO_F_VERSION_1))))
+		return err_set(err, EINVAL,
+			       "snapshot: %s running without settled features",
+			       t->dev.ops->name);
 	virtio_dev_lock(&t->dev);
 	t->driver_features = s->driver_features;
 	t->dev.features = s->driver_features;

@@ -432,14 +432,20 @@ int vm_prepare_overlay(struct mote_vm *vm, const struct mote_image *img,
 		}
 	}
 	vm->overlay = ov;
-	if (set_dma_ranges(vm, img))
+	if (set_dma_ranges(vm, img)) {
+		unmap_image(vm); /* not prepared: the next call starts over */
 		return err_set(err, EINVAL, "image segments overlap the heap");
+	}
 	/* The program headers, for the guest's AT_PHDR: read-only to it,
 	 * and the same for every guest of this image. */
 	memset(vm->mem + MOTE_PHDR_GPA, 0, MOTE_PHDR_SIZE);
 	memcpy(vm->mem + MOTE_PHDR_GPA, img->phdr,
 	       img->phnum * sizeof(img->phdr[0]));
-	return cpu_build_tables(vm->mem, img, &vm->layout, vm->ndev, err);
+	if (cpu_build_tables(vm->mem, img, &vm->layout, vm->ndev, err) < 0) {
+		unmap_image(vm);
+		return -E2BIG;
+	}
+	return 0;
 }
 
 int vm_prepare(struct mote_vm *vm, const struct mote_image *img,
@@ -548,6 +554,7 @@ int vm_reset(struct mote_vm *vm, struct mote_err *err)
 	for (unsigned i = 0; i < vm->ndev; i++)
 		virtio_mmio_reset(vm->dev[i]);
 	__atomic_store_n(&vm->event, false, __ATOMIC_SEQ_CST);
+	vm->snap_out = NULL; /* a request was for the last guest only */
 	/* Drop every page the guest could write: anonymous pages read back as
 	 * zero, private image pages as the sealed template. Its code and
 	 * read-only data stay mapped (the guest cannot change them), which

@@ -309,3 +309,17 @@ Test(snapfile, tells_snapshot_files_from_images)
 	cr_assert_not(snapfile_is_snapshot("/nonexistent"));
 	unlink(path);
 }
+
+Test(snapfile, refuses_xsave_header_bits_kvm_would_reject)
+{
+	struct mote_snapshot *s = make_snapshot();
+	size_t size;
+	uint8_t *buf;
+
+	((uint8_t *)s->xsave)[530] = 1; /* reserved, after XCOMP_BV */
+	buf = save(s, &size);
+	expect_refused(buf, size, "not a usable snapshot: XSAVE header "
+				  "reserved bytes");
+	mote_snapshot_free(s);
+	free(buf);
+}
