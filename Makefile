@@ -5,7 +5,8 @@ BUILD ?= build
 CC ?= gcc
 PKGS := liburing-dev libseccomp-dev libcriterion-dev pkg-config gcc make fio \
 	gnuplot-nox iputils-ping iproute2 clang libclang-rt-14-dev zlib1g-dev \
-	libmicrohttpd-dev libconfig-dev prometheus wrk busybox curl musl-tools
+	libmicrohttpd-dev libconfig-dev prometheus wrk busybox curl musl-tools \
+	musl-dev liblua5.4-dev lua5.4
 CFLAGS_COMMON := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wmissing-prototypes \
 	-D_GNU_SOURCE \
 	-I. -Imonitor
