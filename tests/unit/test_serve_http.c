@@ -357,6 +357,9 @@ static size_t raw(const void *req, size_t len, char *out, size_t cap,
 	return got;
 }
 
+/* A request written as one string literal, sent without its NUL. */
+#define RAW_LIT(lit, out, cap, ms) raw((lit), sizeof(lit) - 1, (out), (cap), (ms))
+
 /* ---- the tests ---- */
 
 TestSuite(serve_http, .init = setup, .fini = teardown, .timeout = 60);
@@ -583,7 +586,7 @@ Test(serve_http, malformed_requests_and_the_server_carries_on)
 	static char big[40000];
 	struct reply r;
 
-	raw("garbage\r\n\r\n", 11, out, sizeof(out), 2000);
+	RAW_LIT("garbage\r\n\r\n", out, sizeof(out), 2000);
 	cr_assert(out[0] == '\0' || strncmp(out, "HTTP/1.1 400", 12) == 0 ||
 			  strncmp(out, "HTTP/1.0 400", 12) == 0,
 		  "%s", out);
@@ -609,12 +612,12 @@ Test(serve_http, malformed_requests_and_the_server_carries_on)
 		cr_assert_not_null(strstr(out, "HTTP/1.1 431"), "%.200s", out);
 	}
 	/* a Content-Length that lies: the body never comes whole */
-	raw("POST /fn/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n"
-	    "short",
-	    62, out, sizeof(out), 500);
+	RAW_LIT("POST /fn/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n"
+		"short",
+		out, sizeof(out), 500);
 	cr_assert_eq(out[0], '\0', "no answer to a body still coming: %s", out);
 	/* HTTP/1.1 without Host */
-	raw("GET /healthz HTTP/1.1\r\n\r\n", 26, out, sizeof(out), 2000);
+	RAW_LIT("GET /healthz HTTP/1.1\r\n\r\n", out, sizeof(out), 2000);
 	cr_assert_not_null(strstr(out, " 400 "), "%.200s", out);
 	curl(&r, "-d hello %s/fn/echo", base);
 	cr_assert_eq(r.status, 200);
