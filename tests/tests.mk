@@ -8,7 +8,7 @@
 # scripts compared with Debian's lua5.4 (tests/lua/).
 
 TEST_SRCS := $(wildcard tests/unit/test_*.c tests/integration/test_*.c \
-	tests/guest/test_*.c) tests/helpers.c tests/jsonv.c \
+	tests/guest/test_*.c) tests/helpers.c tests/http_client.c tests/jsonv.c \
 	tests/fake_virtio.c tests/mmio_driver.c
 TEST_OBJS := $(TEST_SRCS:%.c=$(BUILD)/%.o)
 TEST_BIN := $(BUILD)/tests/mote-tests

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "../helpers.h"
+#include "../http_client.h"
 
 static pid_t mote_pid = -1;
 static unsigned port;
@@ -132,104 +133,53 @@ static void teardown(void)
 	unlink(log_path);
 }
 
-struct reply {
-	char head[8192], body[1 << 16];
-	size_t body_len;
-	unsigned status;
-};
-
-static void curl(struct reply *r, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void curl(struct reply *r, const char *fmt, ...)
+static void expect_common(const struct http_reply *r)
 {
-	char args[1024], cmd[2048], hpath[] = "/tmp/mote-hdr-XXXXXX";
-	va_list ap;
-	FILE *p, *h;
-	int fd = mkstemp(hpath);
-
-	close(fd);
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof(args), fmt, ap);
-	va_end(ap);
-	snprintf(cmd, sizeof(cmd), "curl -s --max-time 20 -D %s %s", hpath,
-		 args);
-	p = popen(cmd, "r");
-	r->body_len = fread(r->body, 1, sizeof(r->body) - 1, p);
-	r->body[r->body_len] = '\0';
-	pclose(p);
-	h = fopen(hpath, "r");
-	r->head[fread(r->head, 1, sizeof(r->head) - 1, h)] = '\0';
-	fclose(h);
-	unlink(hpath);
-	r->status = 0;
-	sscanf(r->head, "HTTP/1.1 %u", &r->status);
-}
-
-static const char *header(const struct reply *r, const char *name)
-{
-	static char v[512];
-	const char *p = r->head;
-	size_t n = strlen(name);
-
-	while ((p = strchr(p, '\n'))) {
-		p++;
-		if (strncasecmp(p, name, n) == 0 && p[n] == ':') {
-			snprintf(v, sizeof(v), "%.*s",
-				 (int)strcspn(p + n + 2, "\r\n"), p + n + 2);
-			return v;
-		}
-	}
-	return NULL;
-}
-
-static void expect_common(const struct reply *r)
-{
-	cr_assert_not_null(header(r, "X-Mote-Request-Id"), "%s", r->head);
-	cr_assert_not_null(header(r, "Server-Timing"), "%s", r->head);
+	cr_assert_not_null(http_header(r, "X-Mote-Request-Id"), "%s", r->head);
+	cr_assert_not_null(http_header(r, "Server-Timing"), "%s", r->head);
 }
 
 TestSuite(serve, .init = setup, .fini = teardown, .timeout = 180);
 
 Test(serve, every_outcome_of_the_contract)
 {
-	struct reply r;
+	struct http_reply r;
 
-	curl(&r, "%s/fn/hello", base);
+	http_curl(&r, "%s/fn/hello", base);
 	cr_assert_eq(r.status, 200);
 	cr_assert_str_eq(r.body, "Hello from mote!\n");
 	expect_common(&r);
-	curl(&r, "--data-binary 'ping' %s/fn/echo", base);
+	http_curl(&r, "--data-binary 'ping' %s/fn/echo", base);
 	cr_assert_eq(r.status, 200);
 	cr_assert_str_eq(r.body, "ping");
-	curl(&r, "%s/fn/exitcode", base);
+	http_curl(&r, "%s/fn/exitcode", base);
 	cr_assert_eq(r.status, 500);
-	cr_assert_str_eq(header(&r, "X-Mote-Exit-Status"), "3");
-	curl(&r, "%s/fn/crash", base);
+	cr_assert_str_eq(http_header(&r, "X-Mote-Exit-Status"), "3");
+	http_curl(&r, "%s/fn/crash", base);
 	cr_assert_eq(r.status, 502);
-	cr_assert_str_eq(header(&r, "X-Mote-Outcome"), "crashed");
-	curl(&r, "%s/fn/spin", base);
+	cr_assert_str_eq(http_header(&r, "X-Mote-Outcome"), "crashed");
+	http_curl(&r, "%s/fn/spin", base);
 	cr_assert_eq(r.status, 504);
-	curl(&r, "%s/fn/flood", base);
+	http_curl(&r, "%s/fn/flood", base);
 	cr_assert_eq(r.status, 502);
-	cr_assert_str_eq(header(&r, "X-Mote-Outcome"), "output_limit");
-	curl(&r, "%s/fn/nosuch", base);
+	cr_assert_str_eq(http_header(&r, "X-Mote-Outcome"), "output_limit");
+	http_curl(&r, "%s/fn/nosuch", base);
 	cr_assert_eq(r.status, 404);
 	expect_common(&r);
 	/* and the server is fine after each of them */
-	curl(&r, "--data-binary 'again' %s/fn/echo", base);
+	http_curl(&r, "--data-binary 'again' %s/fn/echo", base);
 	cr_assert_str_eq(r.body, "again");
 }
 
 Test(serve, cgi_headers_and_the_environment_the_guest_sees)
 {
-	struct reply r;
+	struct http_reply r;
 
-	curl(&r, "-A mote-test -H 'Content-Type: text/x-t' --data-binary abc "
+	http_curl(&r, "-A mote-test -H 'Content-Type: text/x-t' --data-binary abc "
 		 "'%s/fn/cgi-status/a/b?x=1&y=%%20'",
 	     base);
 	cr_assert_eq(r.status, 201, "%s", r.head);
-	cr_assert_str_eq(header(&r, "X-Example"), "yes");
+	cr_assert_str_eq(http_header(&r, "X-Example"), "yes");
 	cr_assert_not_null(strstr(r.body, "REQUEST_METHOD=POST\n"), "%s", r.body);
 	cr_assert_not_null(strstr(r.body, "PATH_INFO=/a/b\n"));
 	cr_assert_not_null(strstr(r.body, "QUERY_STRING=x=1&y=%20\n"));
@@ -241,7 +191,7 @@ Test(serve, cgi_headers_and_the_environment_the_guest_sees)
 		char want[64];
 
 		snprintf(want, sizeof(want), "MOTE_REQUEST_ID=%s\n",
-			 header(&r, "X-Mote-Request-Id"));
+			 http_header(&r, "X-Mote-Request-Id"));
 		cr_assert_not_null(strstr(r.body, want));
 	}
 }
@@ -269,44 +219,18 @@ Test(serve, big_and_empty_bodies)
 	cr_assert_eq(system(cmd), 0, "past max-request (6M): 413");
 }
 
-/* Raw bytes on a new connection; what came back before a close or wait_ms. */
-static size_t raw(const void *req, size_t len, char *out, size_t cap,
-		  int wait_ms)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET,
-				  .sin_port = htons((uint16_t)port) };
-	struct timeval tv = { wait_ms / 1000, (wait_ms % 1000) * 1000 };
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	size_t got = 0;
-	ssize_t n;
-
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (len)
-		send(fd, req, len, MSG_NOSIGNAL);
-	while (got + 1 < cap && (n = recv(fd, out + got, cap - 1 - got, 0)) > 0)
-		got += (size_t)n;
-	out[got] = '\0';
-	close(fd);
-	return got;
-}
-
-/* A request written as one string literal, sent without its NUL. */
-#define RAW_LIT(lit, out, cap, ms) raw((lit), sizeof(lit) - 1, (out), (cap), (ms))
-
 Test(serve, malformed_http_gets_a_4xx_or_a_close)
 {
 	static char big[70000];
 	char out[4096];
-	struct reply r;
+	struct http_reply r;
 
-	RAW_LIT("garbage\r\n\r\n", out, sizeof(out), 2000);
+	HTTP_RAW_LIT(port, "garbage\r\n\r\n", out, sizeof(out), 2000);
 	cr_assert(!out[0] || strstr(out, " 400 "), "%.100s", out);
 	memset(big, 'a', sizeof(big));
 	memcpy(big, "GET /fn/echo HTTP/1.1\r\nX: ", 27);
 	memcpy(big + sizeof(big) - 4, "\r\n\r\n", 4);
-	raw(big, sizeof(big), out, sizeof(out), 2000);
+	http_raw(port, big, sizeof(big), out, sizeof(out), 2000);
 	cr_assert(!out[0] || strstr(out, " 431 ") || strstr(out, " 400 ") ||
 			  strstr(out, " 413 "),
 		  "%.100s", out);
@@ -315,20 +239,20 @@ Test(serve, malformed_http_gets_a_4xx_or_a_close)
 	{
 		double t0 = now_s();
 
-		RAW_LIT("GET /fn/ec", out, sizeof(out), 6000);
+		HTTP_RAW_LIT(port, "GET /fn/ec", out, sizeof(out), 6000);
 		cr_assert_lt(now_s() - t0, 5.0, "closed by the idle timeout");
 	}
 	/* a Content-Length that lies, then the idle timeout */
-	RAW_LIT("POST /fn/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nab",
+	HTTP_RAW_LIT(port, "POST /fn/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nab",
 		out, sizeof(out), 6000);
 	cr_assert(!out[0] || strstr(out, " 400 "), "%.100s", out);
 	/* a body past max-request announced up front */
 	/* (the length was once counted by hand, one byte short: the
 	 * request never ended, and no server could answer it) */
-	RAW_LIT("POST /fn/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n",
+	HTTP_RAW_LIT(port, "POST /fn/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n",
 		out, sizeof(out), 5000);
 	cr_assert_not_null(strstr(out, " 413 "), "%.100s", out);
-	curl(&r, "--data-binary 'still here' %s/fn/echo", base);
+	http_curl(&r, "--data-binary 'still here' %s/fn/echo", base);
 	cr_assert_str_eq(r.body, "still here");
 }
 
@@ -551,7 +475,7 @@ Test(serve, snapshot_functions_answer_from_their_snapshot_point)
 {
 	char cfg[] = "/tmp/mote-serve-cfg.XXXXXX";
 	const char *extra[] = { "--config", cfg, NULL };
-	struct reply a, b;
+	struct http_reply a, b;
 	FILE *f;
 	int fd;
 
@@ -570,11 +494,11 @@ Test(serve, snapshot_functions_answer_from_their_snapshot_point)
 		GUEST("lua"), GUEST("snap-probe"));
 	fclose(f);
 	start_mote(extra);
-	curl(&a, "--data-binary 'print(#big, big[200000])' %s/fn/lua", base);
+	http_curl(&a, "--data-binary 'print(#big, big[200000])' %s/fn/lua", base);
 	cr_assert_eq(a.status, 200, "%s", a.head);
 	cr_assert_str_eq(a.body, "200000\t200000\n");
-	curl(&a, "%s/fn/probe", base);
-	curl(&b, "%s/fn/probe", base);
+	http_curl(&a, "%s/fn/probe", base);
+	http_curl(&b, "%s/fn/probe", base);
 	cr_assert_eq(a.status, 200, "%s", a.head);
 	cr_assert(strstr(a.body, "clone=1\n") && strstr(b.body, "clone=1\n"),
 		  "%s", a.body);

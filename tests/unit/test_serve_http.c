@@ -26,6 +26,7 @@
 #include "../../serve/config.h"
 #include "../../serve/http.h"
 #include "../../serve/invoke.h"
+#include "../http_client.h"
 
 /* ---- a fake backend: each function name is a behaviour ---- */
 
@@ -266,99 +267,15 @@ static void teardown(void)
 
 /* ---- clients ---- */
 
-struct reply {
-	char head[8192], body[1 << 17];
-	size_t body_len;
-	unsigned status;
-};
-
-/* Runs curl with args (a shell fragment) against the server. */
-static void curl(struct reply *r, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void curl(struct reply *r, const char *fmt, ...)
+static void expect_common(const struct http_reply *r)
 {
-	char args[1024], cmd[2048], hpath[] = "/tmp/mote-hdr-XXXXXX";
-	va_list ap;
-	FILE *p, *h;
-	int fd = mkstemp(hpath);
-
-	cr_assert_geq(fd, 0);
-	close(fd);
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof(args), fmt, ap);
-	va_end(ap);
-	snprintf(cmd, sizeof(cmd), "curl -s --max-time 10 -D %s %s", hpath,
-		 args);
-	p = popen(cmd, "r");
-	cr_assert_not_null(p);
-	r->body_len = fread(r->body, 1, sizeof(r->body) - 1, p);
-	r->body[r->body_len] = '\0';
-	pclose(p);
-	h = fopen(hpath, "r");
-	cr_assert_not_null(h);
-	r->head[fread(r->head, 1, sizeof(r->head) - 1, h)] = '\0';
-	fclose(h);
-	unlink(hpath);
-	r->status = 0;
-	sscanf(r->head, "HTTP/1.1 %u", &r->status);
+	cr_assert_not_null(http_header(r, "X-Mote-Request-Id"), "%s", r->head);
+	cr_assert_eq(strlen(http_header(r, "X-Mote-Request-Id")), 16);
+	cr_assert_not_null(http_header(r, "Server-Timing"), "%s", r->head);
+	cr_assert_not_null(strstr(http_header(r, "Server-Timing"), "queue;dur="));
+	cr_assert_not_null(strstr(http_header(r, "Server-Timing"), "start;dur="));
+	cr_assert_not_null(strstr(http_header(r, "Server-Timing"), "run;dur="));
 }
-
-/* The value of header name in r (case-blind), or NULL. */
-static const char *header(const struct reply *r, const char *name)
-{
-	static char v[512];
-	const char *p = r->head;
-	size_t n = strlen(name);
-
-	while ((p = strchr(p, '\n'))) {
-		p++;
-		if (strncasecmp(p, name, n) == 0 && p[n] == ':') {
-			size_t k = strcspn(p + n + 1, "\r\n");
-
-			snprintf(v, sizeof(v), "%.*s", (int)k, p + n + 1);
-			return v[0] == ' ' ? v + 1 : v;
-		}
-	}
-	return NULL;
-}
-
-static void expect_common(const struct reply *r)
-{
-	cr_assert_not_null(header(r, "X-Mote-Request-Id"), "%s", r->head);
-	cr_assert_eq(strlen(header(r, "X-Mote-Request-Id")), 16);
-	cr_assert_not_null(header(r, "Server-Timing"), "%s", r->head);
-	cr_assert_not_null(strstr(header(r, "Server-Timing"), "queue;dur="));
-	cr_assert_not_null(strstr(header(r, "Server-Timing"), "start;dur="));
-	cr_assert_not_null(strstr(header(r, "Server-Timing"), "run;dur="));
-}
-
-/* Sends raw bytes on a new connection; returns what came back before the
- * server closed it or wait_ms passed. */
-static size_t raw(const void *req, size_t len, char *out, size_t cap,
-		  int wait_ms)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET,
-				  .sin_port = htons((uint16_t)port) };
-	struct timeval tv = { wait_ms / 1000, (wait_ms % 1000) * 1000 };
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	size_t got = 0;
-	ssize_t n;
-
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (len)
-		cr_assert_eq(send(fd, req, len, MSG_NOSIGNAL), (ssize_t)len);
-	while (got + 1 < cap && (n = recv(fd, out + got, cap - 1 - got, 0)) > 0)
-		got += (size_t)n;
-	out[got] = '\0';
-	close(fd);
-	return got;
-}
-
-/* A request written as one string literal, sent without its NUL. */
-#define RAW_LIT(lit, out, cap, ms) raw((lit), sizeof(lit) - 1, (out), (cap), (ms))
 
 /* ---- the tests ---- */
 
@@ -366,29 +283,29 @@ TestSuite(serve_http, .init = setup, .fini = teardown, .timeout = 60);
 
 Test(serve_http, healthz_readyz_and_unknown_paths)
 {
-	struct reply r;
+	struct http_reply r;
 
-	curl(&r, "%s/healthz", base);
+	http_curl(&r, "%s/healthz", base);
 	cr_assert_eq(r.status, 200);
 	cr_assert_str_eq(r.body, "ok\n");
 	expect_common(&r);
-	curl(&r, "%s/readyz", base);
+	http_curl(&r, "%s/readyz", base);
 	cr_assert_eq(r.status, 200, "%s", r.body);
-	curl(&r, "%s/nothing", base);
+	http_curl(&r, "%s/nothing", base);
 	cr_assert_eq(r.status, 404);
 	expect_common(&r);
-	curl(&r, "%s/fn/nosuch", base);
+	http_curl(&r, "%s/fn/nosuch", base);
 	cr_assert_eq(r.status, 404);
-	curl(&r, "-X POST %s/healthz", base);
+	http_curl(&r, "-X POST %s/healthz", base);
 	cr_assert_eq(r.status, 405);
-	curl(&r, "-X TRACE %s/fn/echo", base);
+	http_curl(&r, "-X TRACE %s/fn/echo", base);
 	cr_assert_eq(r.status, 405);
-	cr_assert_not_null(header(&r, "Allow"));
+	cr_assert_not_null(http_header(&r, "Allow"));
 }
 
 Test(serve_http, echo_bodies_small_empty_and_large)
 {
-	struct reply r;
+	struct http_reply r;
 	char path[] = "/tmp/mote-body-XXXXXX";
 	int fd = mkstemp(path);
 	static char body[60000];
@@ -397,31 +314,31 @@ Test(serve_http, echo_bodies_small_empty_and_large)
 		body[i] = (char)('a' + i % 26);
 	cr_assert_eq(write(fd, body, sizeof(body)), (ssize_t)sizeof(body));
 	close(fd);
-	curl(&r, "--data-binary @%s %s/fn/echo", path, base);
+	http_curl(&r, "--data-binary @%s %s/fn/echo", path, base);
 	cr_assert_eq(r.status, 200, "%s", r.head);
 	cr_assert_eq(r.body_len, sizeof(body));
 	cr_assert(memcmp(r.body, body, sizeof(body)) == 0);
 	expect_common(&r);
-	cr_assert_str_eq(header(&r, "X-Mote-Outcome"), "ok");
+	cr_assert_str_eq(http_header(&r, "X-Mote-Outcome"), "ok");
 	/* chunked upload */
-	curl(&r, "-H 'Transfer-Encoding: chunked' --data-binary @%s %s/fn/echo",
+	http_curl(&r, "-H 'Transfer-Encoding: chunked' --data-binary @%s %s/fn/echo",
 	     path, base);
 	cr_assert_eq(r.status, 200, "%s", r.head);
 	cr_assert_eq(r.body_len, sizeof(body));
 	unlink(path);
-	curl(&r, "-X POST --data-binary '' %s/fn/echo", base);
+	http_curl(&r, "-X POST --data-binary '' %s/fn/echo", base);
 	cr_assert_eq(r.status, 200);
 	cr_assert_eq(r.body_len, 0);
-	curl(&r, "%s/fn/echo", base);
+	http_curl(&r, "%s/fn/echo", base);
 	cr_assert_eq(r.status, 200);
 	cr_assert_eq(r.body_len, 0);
 }
 
 Test(serve_http, environment_as_the_function_sees_it)
 {
-	struct reply r;
+	struct http_reply r;
 
-	curl(&r, "-H 'X-Test-Header: one' -H 'X-Test-Header: two' "
+	http_curl(&r, "-H 'X-Test-Header: one' -H 'X-Test-Header: two' "
 		 "-H 'Content-Type: text/x-test' --data-binary 'abc' "
 		 "'%s/fn/env/some/path?a=1&b=%%20'",
 	     base);
@@ -447,46 +364,46 @@ Test(serve_http, environment_as_the_function_sees_it)
 		char want[64];
 
 		snprintf(want, sizeof(want), "\nMOTE_REQUEST_ID=%s\n",
-			 header(&r, "X-Mote-Request-Id"));
+			 http_header(&r, "X-Mote-Request-Id"));
 		cr_assert_not_null(strstr(r.body, want), "%s", r.body);
 	}
 }
 
 Test(serve_http, outcomes_and_their_statuses)
 {
-	struct reply r;
+	struct http_reply r;
 
-	curl(&r, "%s/fn/cgi", base);
+	http_curl(&r, "%s/fn/cgi", base);
 	cr_assert_eq(r.status, 201, "%s", r.head);
-	cr_assert_str_eq(header(&r, "X-Example"), "yes");
-	cr_assert_str_eq(header(&r, "Content-Type"), "text/plain");
+	cr_assert_str_eq(http_header(&r, "X-Example"), "yes");
+	cr_assert_str_eq(http_header(&r, "Content-Type"), "text/plain");
 	cr_assert_str_eq(r.body, "created\n");
 	expect_common(&r);
-	curl(&r, "%s/fn/badcgi", base);
+	http_curl(&r, "%s/fn/badcgi", base);
 	cr_assert_eq(r.status, 502);
-	cr_assert_str_eq(header(&r, "X-Mote-Outcome"), "bad_cgi");
-	curl(&r, "%s/fn/fail", base);
+	cr_assert_str_eq(http_header(&r, "X-Mote-Outcome"), "bad_cgi");
+	http_curl(&r, "%s/fn/fail", base);
 	cr_assert_eq(r.status, 500);
-	cr_assert_str_eq(header(&r, "X-Mote-Exit-Status"), "3");
+	cr_assert_str_eq(http_header(&r, "X-Mote-Exit-Status"), "3");
 	cr_assert_str_eq(r.body, "went wrong\n");
-	curl(&r, "%s/fn/crash", base);
+	http_curl(&r, "%s/fn/crash", base);
 	cr_assert_eq(r.status, 502);
-	cr_assert_str_eq(header(&r, "X-Mote-Outcome"), "crashed");
-	curl(&r, "%s/fn/spin", base);
+	cr_assert_str_eq(http_header(&r, "X-Mote-Outcome"), "crashed");
+	http_curl(&r, "%s/fn/spin", base);
 	cr_assert_eq(r.status, 504);
-	curl(&r, "%s/fn/flood", base);
+	http_curl(&r, "%s/fn/flood", base);
 	cr_assert_eq(r.status, 502);
-	cr_assert_str_eq(header(&r, "X-Mote-Outcome"), "output_limit");
+	cr_assert_str_eq(http_header(&r, "X-Mote-Outcome"), "output_limit");
 	expect_common(&r);
 }
 
 Test(serve_http, request_body_limits)
 {
-	struct reply r;
+	struct http_reply r;
 	char cmd[256];
 
 	/* Content-Length past max-request: 413 before the body is read */
-	curl(&r, "-H 'Content-Length: 70000' -H 'Expect:' --data-binary @/dev/null "
+	http_curl(&r, "-H 'Content-Length: 70000' -H 'Expect:' --data-binary @/dev/null "
 		 "%s/fn/echo", base);
 	cr_assert_eq(r.status, 413, "%s", r.head);
 	snprintf(cmd, sizeof(cmd),
@@ -505,7 +422,7 @@ Test(serve_http, request_body_limits)
 		cr_assert(strcmp(code, "413") == 0 || strcmp(code, "000") == 0,
 			  "%s", code);
 	}
-	curl(&r, "%s/healthz", base);
+	http_curl(&r, "%s/healthz", base);
 	cr_assert_eq(r.status, 200, "the server carries on");
 }
 
@@ -528,7 +445,7 @@ Test(serve_http, queue_full_is_503_with_retry_after)
 	cr_assert_not_null(strstr(out, "503"), "%s", out);
 	cr_assert_not_null(strstr(out, "200"), "%s", out);
 	{
-		struct reply r;
+		struct http_reply r;
 
 		/* and the header, on a request while two are in */
 		snprintf(cmd, sizeof(cmd),
@@ -536,10 +453,10 @@ Test(serve_http, queue_full_is_503_with_retry_after)
 			 "%s/fn/slow & sleep 0.1",
 			 base, base);
 		cr_assert_eq(system(cmd), 0);
-		curl(&r, "%s/fn/slow", base);
+		http_curl(&r, "%s/fn/slow", base);
 		cr_assert_eq(r.status, 503);
-		cr_assert_str_eq(header(&r, "Retry-After"), "1");
-		cr_assert_str_eq(header(&r, "X-Mote-Outcome"), "queue_full");
+		cr_assert_str_eq(http_header(&r, "Retry-After"), "1");
+		cr_assert_str_eq(http_header(&r, "X-Mote-Outcome"), "queue_full");
 		usleep(800 * 1000);
 	}
 }
@@ -564,15 +481,15 @@ Test(serve_http, keep_alive)
 
 Test(serve_http, metrics_pass_promtool)
 {
-	struct reply r;
+	struct http_reply r;
 	char cmd[256];
 
-	curl(&r, "-d x %s/fn/echo", base);
-	curl(&r, "%s/fn/crash", base);
+	http_curl(&r, "-d x %s/fn/echo", base);
+	http_curl(&r, "%s/fn/crash", base);
 	snprintf(cmd, sizeof(cmd),
 		 "curl -s %s/metrics | promtool check metrics", base);
 	cr_assert_eq(system(cmd), 0);
-	curl(&r, "%s/metrics", base);
+	http_curl(&r, "%s/metrics", base);
 	cr_assert_not_null(strstr(r.body, "mote_serve_requests_total{function="
 					  "\"echo\",outcome=\"ok\"} 1\n"),
 			   "%s", r.body);
@@ -584,9 +501,9 @@ Test(serve_http, malformed_requests_and_the_server_carries_on)
 {
 	char out[4096];
 	static char big[40000];
-	struct reply r;
+	struct http_reply r;
 
-	RAW_LIT("garbage\r\n\r\n", out, sizeof(out), 2000);
+	HTTP_RAW_LIT(port, "garbage\r\n\r\n", out, sizeof(out), 2000);
 	cr_assert(out[0] == '\0' || strncmp(out, "HTTP/1.1 400", 12) == 0 ||
 			  strncmp(out, "HTTP/1.0 400", 12) == 0,
 		  "%s", out);
@@ -594,7 +511,7 @@ Test(serve_http, malformed_requests_and_the_server_carries_on)
 	memset(big, 'a', sizeof(big));
 	memcpy(big, "GET /fn/echo HTTP/1.1\r\nX: ", 27);
 	memcpy(big + sizeof(big) - 4, "\r\n\r\n", 4);
-	raw(big, sizeof(big), out, sizeof(out), 2000);
+	http_raw(port, big, sizeof(big), out, sizeof(out), 2000);
 	cr_assert(out[0] == '\0' || strstr(out, " 431 ") || strstr(out, " 400 ") ||
 			  strstr(out, " 413 "),
 		  "%.200s", out);
@@ -608,18 +525,18 @@ Test(serve_http, malformed_requests_and_the_server_carries_on)
 			n += (size_t)snprintf(req + n, sizeof(req) - n,
 					      "X-%d: 1\r\n", i);
 		n += (size_t)snprintf(req + n, sizeof(req) - n, "\r\n");
-		raw(req, n, out, sizeof(out), 2000);
+		http_raw(port, req, n, out, sizeof(out), 2000);
 		cr_assert_not_null(strstr(out, "HTTP/1.1 431"), "%.200s", out);
 	}
 	/* a Content-Length that lies: the body never comes whole */
-	RAW_LIT("POST /fn/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n"
+	HTTP_RAW_LIT(port, "POST /fn/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n"
 		"short",
 		out, sizeof(out), 500);
 	cr_assert_eq(out[0], '\0', "no answer to a body still coming: %s", out);
 	/* HTTP/1.1 without Host */
-	RAW_LIT("GET /healthz HTTP/1.1\r\n\r\n", out, sizeof(out), 2000);
+	HTTP_RAW_LIT(port, "GET /healthz HTTP/1.1\r\n\r\n", out, sizeof(out), 2000);
 	cr_assert_not_null(strstr(out, " 400 "), "%.200s", out);
-	curl(&r, "-d hello %s/fn/echo", base);
+	http_curl(&r, "-d hello %s/fn/echo", base);
 	cr_assert_eq(r.status, 200);
 	cr_assert_str_eq(r.body, "hello");
 }
