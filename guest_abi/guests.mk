@@ -27,8 +27,9 @@ GUEST_PLATFORM := $(GUEST_RT_OBJDIR)/mote_platform.o
 GUEST_LDSCRIPT := $(GUEST_RT_DIR)/mote.ld
 GUEST_ELFS := $(GUEST_NAMES:%=$(BUILD)/guests/%.elf)
 CHECK_NO_SYSCALL := guest_abi/tools/check-no-syscall
-# The staged SDK (its rules are in sdk.mk).
-SDK := $(BUILD)/sdk
+# The staged SDK (its rules are in sdk.mk), under the guest tree: its
+# objects belong to guests, never to a host program.
+SDK := $(BUILD)/guest_abi/sdk
 SDK_MOTE_CC := $(SDK)/bin/mote-cc
 SDK_STAMP := $(SDK)/.stamp
 

@@ -1,5 +1,5 @@
 # Makefile fragment, included from the top-level Makefile: the guest SDK.
-# It is staged in $(BUILD)/sdk with the installed layout, and the example
+# It is staged in $(BUILD)/guest_abi/sdk with the installed layout, and the example
 # guests are built with that staged mote-cc; `make install` copies it.
 #
 #   $(PREFIX)/bin/mote-cc            compiler wrapper (finds the rest
