@@ -20,6 +20,7 @@
 #include "../net/net.h"
 #include "../serve/serve.h"
 #include "evloop.h"
+#include "fdio.h"
 #include "image.h"
 #include "kvm.h"
 #include "options.h"

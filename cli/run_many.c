@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "../guest_abi/mote_abi.h"
+#include "fdio.h"
 #include "fleet.h"
 #include "snapshot.h"
 #include "stats.h"
@@ -36,25 +37,6 @@ struct stream {
 struct sink {
 	struct stream out, err;
 };
-
-static ssize_t write_all(int fd, const char *p, size_t n)
-{
-	size_t left = n;
-
-	while (left > 0) {
-		ssize_t w = write(fd, p, left);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		if (w == 0)
-			return -EIO;
-		p += w;
-		left -= (size_t)w;
-	}
-	return (ssize_t)n;
-}
 
 /* One write per line keeps lines of different instances whole. */
 static ssize_t flush_line(struct stream *s)

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "../guest_abi/mote_abi.h"
+#include "fdio.h"
 #include "layout.h"
 
 #define PAGE_DOWN(x) ((x) & ~(MOTE_PAGE_SIZE - 1))
@@ -381,27 +382,6 @@ fail:
 		strerror(errno ? errno : EIO));
 	close(fd);
 	return -EIO;
-}
-
-void *read_all(int fd, size_t size)
-{
-	uint8_t *buf = malloc(size ? size : 1);
-	size_t got = 0;
-
-	while (buf && got < size) {
-		ssize_t n = pread(fd, buf + got, size - got, (off_t)got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) { /* short: the file shrank under us */
-			if (n == 0)
-				errno = EIO;
-			free(buf);
-			return NULL;
-		}
-		got += (size_t)n;
-	}
-	return buf;
 }
 
 int image_load_bytes(const void *data, size_t size, uint64_t mem_size,

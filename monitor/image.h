@@ -47,11 +47,6 @@ struct mote_image {
 int image_parse(const void *data, size_t size, uint64_t mem_size,
 		struct mote_image *img, struct mote_err *err);
 
-/* size bytes of fd from offset 0 into a malloc'd buffer, or NULL (errno
- * set) when it cannot read them all: one private copy of an untrusted
- * file, which no writer can change between its checks and its use. */
-void *read_all(int fd, size_t size);
-
 /* image_parse, then the segments into img->memfd. */
 int image_load_bytes(const void *data, size_t size, uint64_t mem_size,
 		     struct mote_image *img, struct mote_err *err);

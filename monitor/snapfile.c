@@ -15,6 +15,7 @@
 #include <zlib.h>
 
 #include "../guest_abi/mote_abi.h"
+#include "fdio.h"
 #include "layout.h"
 #include "version.h"
 
@@ -56,21 +57,11 @@ struct writer {
 
 static void put(struct writer *w, const void *p, size_t n)
 {
-	const uint8_t *b = p;
+	ssize_t rc;
 
 	w->crc = crc32_z(w->crc, p, n);
-	while (n && !w->err) {
-		ssize_t k = write(w->fd, b, n);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0) {
-			w->err = k < 0 ? errno : EIO;
-			return;
-		}
-		b += k;
-		n -= (size_t)k;
-	}
+	if (!w->err && (rc = write_all(w->fd, p, n)) < 0)
+		w->err = (int)-rc;
 }
 
 static void pad8(struct writer *w, uint64_t n)
@@ -299,20 +290,9 @@ static int make_overlay(struct mote_snapshot *s, const uint8_t *pages,
 	if (ftruncate(fd, (off_t)s->mem_size) < 0)
 		rc = -errno;
 	for (unsigned i = 0; i < s->ov.n && !rc; i++) {
-		uint64_t n = s->ov.ext[i].end - s->ov.ext[i].start, done = 0;
+		uint64_t n = s->ov.ext[i].end - s->ov.ext[i].start;
 
-		/* pwrite moves at most about 2 GiB a call: loop */
-		while (done < n && !rc) {
-			ssize_t k = pwrite(fd, pages + done, n - done,
-					   (off_t)(s->ov.ext[i].start + done));
-
-			if (k < 0 && errno == EINTR)
-				continue;
-			if (k <= 0)
-				rc = k < 0 ? -errno : -EIO;
-			else
-				done += (uint64_t)k;
-		}
+		rc = pwrite_all(fd, pages, n, (off_t)s->ov.ext[i].start);
 		pages += n;
 	}
 	if (!rc && fcntl(fd, F_ADD_SEALS,

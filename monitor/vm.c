@@ -16,6 +16,7 @@
 
 #include "../guest_abi/mote_abi.h"
 #include "cpu.h"
+#include "fdio.h"
 #include "kick.h"
 #include "kvm.h"
 #include "timeutil.h"
@@ -32,26 +33,6 @@ static bool have_pristine_fpu;
 static pthread_mutex_t pristine_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static uint64_t next_vm_id;
-
-static ssize_t write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	size_t left = len;
-
-	while (left > 0) {
-		ssize_t n = write(fd, p, left);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno; /* EPIPE: the reader is gone */
-		if (n == 0)
-			return -EIO;
-		p += n;
-		left -= (size_t)n;
-	}
-	return (ssize_t)len;
-}
 
 /* The default streams: mote's stdout and stderr, and no stdin. */
 static ssize_t default_write(void *ctx, int fd, const void *buf, size_t len)

@@ -99,11 +99,11 @@ FUZZ_FLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -D_GNU_SOURCE \
 FUZZ_TARGETS := virtqueue image snapfile
 FUZZ_SRCS_virtqueue := tests/fuzz/virtqueue.c monitor/virtqueue.c \
 	monitor/guest_mem.c blk/request.c
-FUZZ_SRCS_image := tests/fuzz/image.c monitor/image.c monitor/layout.c \
+FUZZ_SRCS_image := tests/fuzz/image.c monitor/image.c monitor/fdio.c monitor/layout.c \
 	monitor/err.c
 # The snapshot parser, with the VM code a snapshot's teardown links in.
 FUZZ_SRCS_snapfile := tests/fuzz/snapfile.c monitor/snapfile.c \
-	monitor/snapshot.c monitor/image.c monitor/layout.c monitor/err.c \
+	monitor/snapshot.c monitor/image.c monitor/fdio.c monitor/layout.c monitor/err.c \
 	monitor/vm.c monitor/cpu.c monitor/cpuid.c monitor/kvm.c \
 	monitor/kick.c monitor/guest_mem.c monitor/virtio_mmio.c \
 	monitor/virtqueue.c monitor/evloop.c monitor/thread_hook.c
