@@ -28,6 +28,22 @@ double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+unsigned time_scale(void)
+{
+	const char *s = getenv("MOTE_TEST_TIME_SCALE");
+	char *end;
+	unsigned long v;
+
+	if (!s || !*s)
+		return 1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	cr_assert(errno == 0 && *end == '\0' && v >= 1 && v <= 100,
+		  "MOTE_TEST_TIME_SCALE=%s: want a whole number from 1 to 100",
+		  s);
+	return (unsigned)v;
+}
+
 static void drain(int *fd, char *buf, size_t *len)
 {
 	char tmp[4096];
@@ -88,7 +104,7 @@ void run_bin_argv(struct run *r, const char *bin, char *const args[])
 	posix_spawnattr_destroy(&attr);
 	close(out[1]);
 	close(err[1]);
-	deadline = start + CHILD_DEADLINE_S;
+	deadline = start + CHILD_DEADLINE_S * time_scale();
 	while (out[0] >= 0 || err[0] >= 0) {
 		struct pollfd p[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
 		double left = deadline - now_s();
@@ -127,7 +143,7 @@ void run_bin_argv(struct run *r, const char *bin, char *const args[])
 		close(err[0]);
 	r->status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
 	cr_assert_not(killed, "mote %s still running after %.0f s; killed",
-		      args[0] ? args[0] : "", CHILD_DEADLINE_S);
+		      args[0] ? args[0] : "", CHILD_DEADLINE_S * time_scale());
 }
 
 void expect_status(const struct run *r, int status)

@@ -12,10 +12,20 @@
 
 #define GUEST(name)	 GUEST_DIR "/" name ".elf"
 #define OUT_MAX		 (64 * 1024)
-#define CHILD_DEADLINE_S 20.0 /* the harness kills mote after this long */
+#define CHILD_DEADLINE_S 20.0 /* the harness kills mote after this long,
+				* times time_scale() */
 
 /* CLOCK_MONOTONIC in seconds. */
 double now_s(void);
+
+/*
+ * How much slower than real hardware the tests run: MOTE_TEST_TIME_SCALE,
+ * a whole number from 1 (the default) to 100; tools/kvmbox, which runs
+ * the suite under software emulation, sets it. Tests multiply the time
+ * limits they give guests, servers and clients by it, so that a limit
+ * means "hung", not "slow"; never a bound on what a test measures.
+ */
+unsigned time_scale(void);
 
 /* What one run of the mote binary produced. */
 struct run {

@@ -421,11 +421,12 @@ static pid_t spawn_mote(char *const args[], int *out_fd)
 	return pid;
 }
 
-/* Reads fd until `want` has appeared in it; fails at EOF or after 20 s. */
+/* Reads fd until `want` has appeared in it; fails at EOF or after
+ * CHILD_DEADLINE_S. */
 static void read_until(int fd, const char *want, char *buf, size_t size)
 {
 	size_t len = 0;
-	double deadline = now_s() + CHILD_DEADLINE_S;
+	double deadline = now_s() + CHILD_DEADLINE_S * time_scale();
 
 	buf[0] = '\0';
 	while (!strstr(buf, want)) {
@@ -434,7 +435,7 @@ static void read_until(int fd, const char *want, char *buf, size_t size)
 		ssize_t k;
 
 		cr_assert_lt(now_s(), deadline, "no \"%s\" after %.0f s: %s",
-			     want, CHILD_DEADLINE_S, buf);
+			     want, CHILD_DEADLINE_S * time_scale(), buf);
 		FD_ZERO(&set);
 		FD_SET(fd, &set);
 		if (select(fd + 1, &set, NULL, NULL, &tv) <= 0)
