@@ -382,6 +382,53 @@ static void keep_alive_requests(unsigned n, const char *body)
 	close(fd);
 }
 
+/* The sum of the /metrics gauges named in names (NULL-terminated) for
+ * function fn. */
+static unsigned gauges(const char *const *names, const char *fn)
+{
+	char cmd[256], line[256], want[96];
+	unsigned total = 0, v;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "curl -s --max-time %u %s/metrics",
+		 5 * time_scale(), base);
+	snprintf(want, sizeof(want), "{function=\"%s\"} %%u", fn);
+	p = popen(cmd, "r");
+	while (p && fgets(line, sizeof(line), p))
+		for (size_t k = 0; names[k]; k++) {
+			size_t len = strlen(names[k]);
+
+			if (strncmp(line, names[k], len) == 0 &&
+			    sscanf(line + len, want, &v) == 1)
+				total += v;
+		}
+	if (p)
+		pclose(p);
+	return total;
+}
+
+/* Requests of function fn running or queued. */
+static unsigned in_flight(const char *fn)
+{
+	static const char *const names[] = {"mote_serve_vms_running",
+					    "mote_serve_queue_depth", NULL};
+
+	return gauges(names, fn);
+}
+
+/* Waits until echo has nothing in flight and its pool (4) is full again,
+ * so that what the process holds is its resting state. */
+static void echo_at_rest(void)
+{
+	static const char *const pooled[] = {"mote_serve_vms_pooled", NULL};
+	double deadline = now_s() + 10.0 * time_scale();
+
+	while (in_flight("echo") != 0 || gauges(pooled, "echo") != 4) {
+		cr_assert_lt(now_s(), deadline, "echo never came to rest");
+		usleep(20 * 1000);
+	}
+}
+
 /* 12,000 starts: seconds on real hardware, minutes under tools/kvmbox. */
 Test(serve, ten_thousand_requests_leak_nothing, .timeout = 900)
 {
@@ -392,12 +439,12 @@ Test(serve, ten_thousand_requests_leak_nothing, .timeout = 900)
 
 	memset(body, 'b', 1024);
 	keep_alive_requests(2000, body); /* warm-up */
-	usleep(200 * 1000);
+	echo_at_rest();
 	pid = serving_pid();
 	rss0 = rss_kib(pid);
 	fds0 = fd_count(pid);
 	keep_alive_requests(10000, body);
-	usleep(200 * 1000);
+	echo_at_rest();
 	rss1 = rss_kib(pid);
 	fds1 = fd_count(pid);
 	cr_assert_eq(fds1, fds0, "descriptors %d after warm-up, %d after",
@@ -406,30 +453,6 @@ Test(serve, ten_thousand_requests_leak_nothing, .timeout = 900)
 	cr_assert_leq(rss1, rss0 + rss0 / 50, "RSS %ld KiB after warm-up, %ld "
 					      "after 10,000 requests",
 		      rss0, rss1);
-}
-
-/* Requests of function fn running or queued, from /metrics. */
-static unsigned in_flight(const char *fn)
-{
-	char cmd[256], line[256];
-	unsigned total = 0, v;
-	FILE *p;
-
-	snprintf(cmd, sizeof(cmd), "curl -s --max-time 5 %s/metrics", base);
-	p = popen(cmd, "r");
-	while (p && fgets(line, sizeof(line), p)) {
-		char want[96];
-
-		snprintf(want, sizeof(want), "{function=\"%s\"} %%u", fn);
-		if ((strncmp(line, "mote_serve_vms_running", 22) == 0 &&
-		     sscanf(line + 22, want, &v) == 1) ||
-		    (strncmp(line, "mote_serve_queue_depth", 22) == 0 &&
-		     sscanf(line + 22, want, &v) == 1))
-			total += v;
-	}
-	if (p)
-		pclose(p);
-	return total;
 }
 
 Test(serve, sigterm_finishes_requests_in_flight)
