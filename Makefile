@@ -141,9 +141,21 @@ check: deps
 	$(MAKE) check-clang
 	$(MAKE) check-layers
 	$(MAKE) guest-rt-check
-	$(MAKE) test-unit
-	$(MAKE) test-asan
+	$(CHECK_TESTS)
 	$(MAKE) fuzz-check
+
+ifeq ($(wildcard /dev/kvm),)
+# In tools/kvmbox (tests/tests.mk) each VM emulates one vCPU on one host
+# core, so the two suites run side by side, each in its own VM, once both
+# builds are done.
+CHECK_TESTS = tools/kvmbox/setup && \
+	$(MAKE) all build/tests/mote-tests build/tests/mote-jailtest && \
+	$(MAKE) BUILD=build-asan SAN=1 all build-asan/tests/mote-tests \
+		build-asan/tests/mote-jailtest && \
+	$(MAKE) -j2 test-unit test-asan
+else
+CHECK_TESTS = $(MAKE) test-unit && $(MAKE) test-asan
+endif
 
 # Calls go down the layers: no two objects of the core, of the front ends
 # or of the benchmarks may need each other (tools/layers, from nm).
