@@ -53,7 +53,6 @@
 	IOCTL(KVM_GET_MSRS, "guest TSC at load, for the guest's clocks"),  \
 	IOCTL(KVM_SET_XSAVE, "reset x87/SSE state of a reused VM"),          \
 	SYS("timer_settime", "kick timer bounds a KVM_RUN"),                \
-	SYS("timer_delete", "a worker's kick timer at its exit"),               \
 	SYS("rt_sigtimedwait", "consume a pending kick"),                  \
 	SYS("mincore", "resident guest memory for --stats"),               \
 	SYS("read", "a waiting guest's wake-up eventfd; a lone guest's stdin"), \
@@ -78,6 +77,7 @@ const struct jail_allow jail_allow_main[] = {
 	MALLOC_ENTRIES, THREAD_ENTRIES,
 	SYS("fcntl", "seal a snapshot's memfd once it is taken"),
 	SYS("close", "close output files; destroy pooled VMs at the end"),
+	SYS("timer_delete", "the workers' kick timers, after joining them"),
 	SYS("sysinfo", "glibc qsort sizes its buffer (--stats percentiles)"),
 	{ 0, 0, 0 },
 };
@@ -94,6 +94,7 @@ const struct jail_allow jail_allow_io[] = {
 const struct jail_allow jail_allow_single[] = {
 	MALLOC_ENTRIES, THREAD_ENTRIES, VM_CREATE_ENTRIES, VM_RUN_ENTRIES,
 	SYS("timer_create", "the run's timeout timer"),
+	SYS("timer_delete", "the run's timeout timer at its end"),
 	SYS("gettid", "the timeout timer signals this thread"),
 	SYS("ppoll", "a waiting guest sleeps until its deadline or an event; "
 		     "a lone guest waits on its stdin"),
@@ -124,6 +125,7 @@ const struct jail_allow jail_allow_serve[] = {
 	SYS("fcntl", "libmicrohttpd checks an accepted socket's flags"),
 	SYS("close", "connections; the listening sockets at the drain; VMs, "
 		     "images and disks at the end"),
+	SYS("timer_delete", "the fleets' kick timers at the end"),
 	SYS("read", "the completion eventfd, the signalfd, libmicrohttpd's "
 		    "wake-up eventfd"),
 	SYS("rt_sigprocmask", "glibc blocks signals as a thread or the process "

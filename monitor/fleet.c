@@ -398,6 +398,17 @@ static bool thread_start(struct mote_fleet *f, enum mote_thread_kind kind)
 	return rc == 0;
 }
 
+/*
+ * A worker's kick timer outlives it: the thread that joins the worker
+ * deletes it (mote_fleet_destroy), so that timer_delete need not be on the
+ * vCPU threads' allowlist, which the jail keeps to 20 calls. glibc's
+ * timer_t is a pointer, so it travels as the thread's result; a kernel
+ * timer id of 0 makes a null one, so "no timer" is its own address.
+ */
+_Static_assert(__builtin_types_compatible_p(timer_t, void *),
+	       "a timer_t is returned as a thread's result");
+static char no_timer;
+
 static void *worker_main(void *arg)
 {
 	struct mote_fleet *f = arg;
@@ -406,12 +417,10 @@ static void *worker_main(void *arg)
 
 	if (kick_timer_create(&timer) < 0) {
 		thread_start(f, MOTE_THREAD_VCPU);
-		return NULL; /* the fleet still has its other workers */
+		return &no_timer; /* the fleet still has its other workers */
 	}
-	if (!thread_start(f, MOTE_THREAD_VCPU)) {
-		timer_delete(timer);
-		return NULL;
-	}
+	if (!thread_start(f, MOTE_THREAD_VCPU))
+		return timer;
 	pthread_mutex_lock(&f->lock);
 	for (;;) {
 		struct mote_instance *i;
@@ -437,8 +446,7 @@ static void *worker_main(void *arg)
 		}
 	}
 	pthread_mutex_unlock(&f->lock);
-	timer_delete(timer);
-	return NULL;
+	return timer;
 }
 
 /* --- housekeeping: pool refill and teardown --- */
@@ -742,8 +750,13 @@ void mote_fleet_destroy(struct mote_fleet *f)
 	pthread_cond_broadcast(&f->work);
 	pthread_cond_broadcast(&f->house);
 	pthread_mutex_unlock(&f->lock);
-	for (unsigned n = 0; n < f->nthreads; n++)
-		pthread_join(f->threads[n], NULL);
+	for (unsigned n = 0; n < f->nthreads; n++) {
+		void *timer = &no_timer;
+
+		pthread_join(f->threads[n], &timer);
+		if (timer != &no_timer)
+			timer_delete(timer);
+	}
 	if (f->have_housekeeper)
 		pthread_join(f->housekeeper, NULL);
 	for (size_t n = 0; n < f->pool.n; n++)
