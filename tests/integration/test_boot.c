@@ -197,13 +197,19 @@ Test(boot, crash_reports_the_page_fault_and_exits_126)
 Test(boot, spin_is_stopped_by_the_timeout)
 {
 	struct run r;
+	unsigned ms = 300 * time_scale();
+	char timeout[32], want[64];
 
-	RUN(&r, "run", "--timeout", "300ms", GUEST("spin"));
+	/* scaled: spin must have booted and printed before it is stopped */
+	snprintf(timeout, sizeof(timeout), "%ums", ms);
+	snprintf(want, sizeof(want), "mote: guest timed out after %u ms\n", ms);
+	RUN(&r, "run", "--timeout", timeout, GUEST("spin"));
 	expect_status(&r, MOTE_STATUS_TIMEOUT);
-	cr_assert_str_eq(r.err, "mote: guest timed out after 300 ms\n");
+	cr_assert_str_eq(r.err, want);
 	cr_assert_str_eq(r.out, "spinning\n");
-	cr_assert_geq(r.secs, 0.3, "stopped after %.3f s", r.secs);
-	cr_assert_lt(r.secs, 5.0, "took %.3f s to stop", r.secs);
+	cr_assert_geq(r.secs, ms / 1000.0, "stopped after %.3f s", r.secs);
+	cr_assert_lt(r.secs, ms / 1000.0 + 5.0 * time_scale(),
+		     "took %.3f s to stop", r.secs);
 }
 
 /* One malformed hypercall per mode, and what the monitor must say. */
@@ -740,13 +746,17 @@ Test(in_process, survives_a_timeout_and_boots_the_next)
 	struct mote_result res;
 	double start = now_s();
 
-	boot("spin", NULL, 100 * 1000000ULL, &out, &res);
+	unsigned ms = 100 * time_scale();
+	char want[64];
+
+	snprintf(want, sizeof(want), "timed out after %u ms", ms);
+	boot("spin", NULL, ms * 1000000ULL, &out, &res);
 	cr_assert_eq(res.outcome, MOTE_TIMED_OUT, "outcome %d: %s", res.outcome,
 		     res.reason);
-	cr_assert_str_eq(res.reason, "timed out after 100 ms");
+	cr_assert_str_eq(res.reason, want);
 	cr_assert_str_eq(out.buf, "spinning\n");
-	cr_assert_geq(res.t_exit - res.t_start, 100 * 1000000ULL);
-	cr_assert_lt(now_s() - start, 5.0);
+	cr_assert_geq(res.t_exit - res.t_start, ms * 1000000ULL);
+	cr_assert_lt(now_s() - start, 5.0 * time_scale());
 	expect_hello();
 	/* a timeout that does not expire leaves the next run alone */
 	boot("exitcode", "5", 10 * 1000000000ULL, &out, &res);

@@ -192,16 +192,22 @@ Test(many, crashed_guests_make_status_126_with_one_line_each)
 Test(many, timed_out_guests_make_status_124)
 {
 	struct run r;
+	unsigned ms = 200 * time_scale();
+	char timeout[32], want[128];
 
-	RUN(&r, "run", "--timeout", "200ms", "--count", "2", GUEST("spin"));
+	/* scaled: both must have booted and printed before they stop */
+	snprintf(timeout, sizeof(timeout), "%ums", ms);
+	snprintf(want, sizeof(want),
+		 "mote: instance 0: guest timed out after %u ms\n"
+		 "mote: instance 1: guest timed out after %u ms\n",
+		 ms, ms);
+	RUN(&r, "run", "--timeout", timeout, "--count", "2", GUEST("spin"));
 	expect_status(&r, MOTE_STATUS_TIMEOUT);
 	expect_prefixed_lines(r.out, 2, "spinning");
-	cr_assert_str_eq(r.err,
-			 "mote: instance 0: guest timed out after 200 ms\n"
-			 "mote: instance 1: guest timed out after 200 "
-			 "ms\n");
-	cr_assert_geq(r.secs, 0.2, "stopped after %.3f s", r.secs);
-	cr_assert_lt(r.secs, 5.0, "took %.3f s to stop", r.secs);
+	cr_assert_str_eq(r.err, want);
+	cr_assert_geq(r.secs, ms / 1000.0, "stopped after %.3f s", r.secs);
+	cr_assert_lt(r.secs, ms / 1000.0 + 5.0 * time_scale(),
+		     "took %.3f s to stop", r.secs);
 }
 
 /* Copies the flat JSON object that starts at p (up to its '}') to buf. */
@@ -318,12 +324,16 @@ Test(many, a_pool_as_large_as_the_count_serves_every_instance)
 Test(many, twenty_idle_guests_wait_together_and_exit_0)
 {
 	struct run r;
+	unsigned ms = 100 * time_scale();
+	char arg[16];
 
-	RUN(&r, "run", "--count", "20", GUEST("idle"), "--", "100");
+	snprintf(arg, sizeof(arg), "%u", ms);
+	RUN(&r, "run", "--count", "20", GUEST("idle"), "--", arg);
 	expect_status(&r, 0);
 	cr_assert_str_empty(r.out);
 	cr_assert_str_empty(r.err);
-	cr_assert_geq(r.secs, 0.1, "done after %.3f s", r.secs);
-	/* one after another they would take 2 s */
-	cr_assert_lt(r.secs, 1.5, "took %.3f s", r.secs);
+	cr_assert_geq(r.secs, ms / 1000.0, "done after %.3f s", r.secs);
+	/* one after another they would take 20 waits; together, one wait
+	 * and 20 starts */
+	cr_assert_lt(r.secs, 15 * ms / 1000.0, "took %.3f s", r.secs);
 }

@@ -397,7 +397,7 @@ Test(net, twenty_vms_each_on_its_tap)
 Test(net, guest_without_rx_buffers)
 {
 	struct vm idle, echo;
-	char rest[1024];
+	char rest[1024], idle_cmd[512];
 	const char *drop_line;
 
 	require_ping();
@@ -409,12 +409,14 @@ Test(net, guest_without_rx_buffers)
 				 GUEST("hello"), NULL},
 		 "Hello from mote!");
 	cr_expect_eq(wait_vm(&idle), 0);
+	/* The silent guest must outlast the 50 pings. */
+	snprintf(idle_cmd, sizeof(idle_cmd),
+		 "echo started; exec %s run --timeout %us --net tap:mt0 "
+		 "%s/idle.elf %u 2>&1",
+		 MOTE_BIN, 30 * time_scale(), GUEST_DIR, 1500 * time_scale());
 	start_vm(&idle,
 		 (char *const[]){"ip", "netns", "exec", ns, "sh", "-c",
-				 "echo started; exec " MOTE_BIN
-				 " run --timeout 30s --net tap:mt0 " GUEST_DIR
-				 "/idle.elf 1500 2>&1",
-				 NULL},
+				 idle_cmd, NULL},
 		 "started");
 	start_echo(&echo, 1);
 	/* Static ARP for the silent guest: the frames go out regardless. */
