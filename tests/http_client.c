@@ -1,5 +1,6 @@
 /* The serve tests' HTTP client (see http_client.h). */
 #include "http_client.h"
+#include "helpers.h"
 
 #include <criterion/criterion.h>
 
@@ -26,8 +27,8 @@ void http_curl(struct http_reply *r, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(args, sizeof(args), fmt, ap);
 	va_end(ap);
-	snprintf(cmd, sizeof(cmd), "curl -s --max-time 20 -D %s %s", hpath,
-		 args);
+	snprintf(cmd, sizeof(cmd), "curl -s --max-time %u -D %s %s",
+		 20 * time_scale(), hpath, args);
 	p = popen(cmd, "r");
 	cr_assert_not_null(p, "popen: %s", strerror(errno));
 	r->body_len = fread(r->body, 1, sizeof(r->body) - 1, p);

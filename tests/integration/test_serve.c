@@ -51,8 +51,8 @@ static int http_status(const char *path)
 	int code = 0;
 
 	snprintf(cmd, sizeof(cmd),
-		 "curl -s -o /dev/null -w '%%{http_code}' --max-time 2 %s%s",
-		 base, path);
+		 "curl -s -o /dev/null -w '%%{http_code}' --max-time %u %s%s",
+		 2 * time_scale(), base, path);
 	p = popen(cmd, "r");
 	if (p) {
 		if (fscanf(p, "%d", &code) != 1)
@@ -66,7 +66,8 @@ static int http_status(const char *path)
  * (NULL-terminated) and waits until /readyz says 200. */
 static void start_mote(const char *const *extra)
 {
-	char listen[32], timeout[32], flood[sizeof(GUEST("flood")) + 64];
+	char listen[32], timeout[32], idle[32];
+	char flood[sizeof(GUEST("flood")) + 64];
 	const char *argv[64] = {
 		MOTE_BIN, "serve", "--listen", listen,
 		"--function", "hello=" GUEST("hello"),
@@ -77,7 +78,7 @@ static void start_mote(const char *const *extra)
 		"--function", "spin=" GUEST("spin") ",timeout=200ms,pool=0",
 		"--function", flood,
 		"--function", "idle=" GUEST("idle") ",args=300,concurrency=64",
-		"--idle-timeout", "2s", "--timeout", timeout, NULL,
+		"--idle-timeout", idle, "--timeout", timeout, NULL,
 	};
 	int argc = 0, fd;
 
@@ -85,6 +86,8 @@ static void start_mote(const char *const *extra)
 	 * so that on slow hardware a request times out only when it hangs
 	 * (spin's 200 ms is meant to expire). */
 	snprintf(timeout, sizeof(timeout), "%us", 30 * time_scale());
+	/* and a connection waiting for its turn is idle */
+	snprintf(idle, sizeof(idle), "%us", 2 * time_scale());
 	snprintf(flood, sizeof(flood),
 		 "flood=%s,max-response=64K,timeout=%us", GUEST("flood"),
 		 5 * time_scale());
@@ -209,10 +212,10 @@ Test(serve, big_and_empty_bodies)
 
 	snprintf(cmd, sizeof(cmd),
 		 "head -c 5000000 /dev/urandom > /tmp/mote-big.$$ && "
-		 "curl -s --max-time 30 --data-binary @/tmp/mote-big.$$ "
+		 "curl -s --max-time %u --data-binary @/tmp/mote-big.$$ "
 		 "%s/fn/echo | cmp - /tmp/mote-big.$$; rc=$?; "
 		 "rm -f /tmp/mote-big.$$; exit $rc",
-		 base);
+		 30 * time_scale(), base);
 	cr_assert_eq(system(cmd), 0, "5 MB echoed back intact");
 	snprintf(cmd, sizeof(cmd),
 		 "test \"$(curl -s -X POST --data-binary '' -w '%%{http_code}:"
@@ -232,39 +235,42 @@ Test(serve, malformed_http_gets_a_4xx_or_a_close)
 	char out[4096];
 	struct http_reply r;
 
-	HTTP_RAW_LIT(port, "garbage\r\n\r\n", out, sizeof(out), 2000);
+	HTTP_RAW_LIT(port, "garbage\r\n\r\n", out, sizeof(out),
+		     2000 * time_scale());
 	cr_assert(!out[0] || strstr(out, " 400 "), "%.100s", out);
 	memset(big, 'a', sizeof(big));
 	memcpy(big, "GET /fn/echo HTTP/1.1\r\nX: ", 27);
 	memcpy(big + sizeof(big) - 4, "\r\n\r\n", 4);
-	http_raw(port, big, sizeof(big), out, sizeof(out), 2000);
+	http_raw(port, big, sizeof(big), out, sizeof(out), 2000 * time_scale());
 	cr_assert(!out[0] || strstr(out, " 431 ") || strstr(out, " 400 ") ||
 			  strstr(out, " 413 "),
 		  "%.100s", out);
 	/* a slow client: half a request line, then nothing past the idle
-	 * timeout (2s here): closed without an answer */
+	 * timeout (2 s here, scaled): closed without an answer */
 	{
 		double t0 = now_s();
 
-		HTTP_RAW_LIT(port, "GET /fn/ec", out, sizeof(out), 6000);
+		HTTP_RAW_LIT(port, "GET /fn/ec", out, sizeof(out),
+			     6000 * time_scale());
 		cr_assert_lt(now_s() - t0, 5.0 * time_scale(),
 			     "closed by the idle timeout");
 	}
 	/* a Content-Length that lies, then the idle timeout */
 	HTTP_RAW_LIT(port, "POST /fn/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nab",
-		out, sizeof(out), 6000);
+		out, sizeof(out), 6000 * time_scale());
 	cr_assert(!out[0] || strstr(out, " 400 "), "%.100s", out);
 	/* a body past max-request announced up front */
 	/* (the length was once counted by hand, one byte short: the
 	 * request never ended, and no server could answer it) */
 	HTTP_RAW_LIT(port, "POST /fn/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n",
-		out, sizeof(out), 5000);
+		out, sizeof(out), 5000 * time_scale());
 	cr_assert_not_null(strstr(out, " 413 "), "%.100s", out);
 	http_curl(&r, "--data-binary 'still here' %s/fn/echo", base);
 	cr_assert_str_eq(r.body, "still here");
 }
 
-Test(serve, mixed_load_with_200_in_flight)
+/* Two minutes or more under tools/kvmbox. */
+Test(serve, mixed_load_with_200_in_flight, .timeout = 600)
 {
 	/* 200 at once: echo, crash, spin (200 ms timeout) and flood; every
 	 * response must be the right one. */
@@ -466,9 +472,9 @@ Test(serve, sigterm_finishes_requests_in_flight)
 
 	/* 20 requests of 300 ms each; SIGTERM 100 ms in */
 	snprintf(cmd, sizeof(cmd),
-		 "for i in $(seq 1 20); do curl -s -o /dev/null --max-time 20 "
+		 "for i in $(seq 1 20); do curl -s -o /dev/null --max-time %u "
 		 "-w '%%{http_code} ' %s/fn/idle & done; wait",
-		 base);
+		 20 * time_scale(), base);
 	p = popen(cmd, "r");
 	/* SIGTERM once all 20 are in: running or queued (on a slow host
 	 * the curls may take longer to connect than the guests to run) */
