@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -436,30 +437,45 @@ static void echo_at_rest(void)
 	}
 }
 
-/* 12,000 starts: seconds on real hardware, minutes under tools/kvmbox. */
+/*
+ * 12,000 keep-alive requests in 12 batches, each followed by a look at the
+ * serving process at rest. Descriptors must not change at all. Resident
+ * memory at rest moves with the pool's guest pages and malloc's free
+ * lists (by 15 % between batches under tools/kvmbox, with no trend), so
+ * its floor is compared: the least of batches 10-12 against the least of
+ * batches 1-3, 7,000 requests apart. Seconds on real hardware, minutes
+ * under tools/kvmbox.
+ */
 Test(serve, ten_thousand_requests_leak_nothing, .timeout = 900)
 {
 	static char body[1025];
-	pid_t pid;
-	long rss0, rss1;
-	int fds0, fds1;
+	long rss[12], before = LONG_MAX, after = LONG_MAX;
+	int fds[12];
 
 	memset(body, 'b', 1024);
-	keep_alive_requests(2000, body); /* warm-up */
-	echo_at_rest();
-	pid = serving_pid();
-	rss0 = rss_kib(pid);
-	fds0 = fd_count(pid);
-	keep_alive_requests(10000, body);
-	echo_at_rest();
-	rss1 = rss_kib(pid);
-	fds1 = fd_count(pid);
-	cr_assert_eq(fds1, fds0, "descriptors %d after warm-up, %d after",
-		     fds0, fds1);
+	for (int b = 0; b < 12; b++) {
+		pid_t pid;
+
+		keep_alive_requests(1000, body);
+		echo_at_rest();
+		pid = serving_pid();
+		rss[b] = rss_kib(pid);
+		fds[b] = fd_count(pid);
+		cr_assert_eq(fds[b], fds[0],
+			     "descriptors: %d after 1,000 requests, %d after "
+			     "%d,000",
+			     fds[0], fds[b], b + 1);
+		if (b < 3 && rss[b] < before)
+			before = rss[b];
+		if (b >= 9 && rss[b] < after)
+			after = rss[b];
+	}
 	/* the target is 1 %; allow 2 % of noise in a test */
-	cr_assert_leq(rss1, rss0 + rss0 / 50, "RSS %ld KiB after warm-up, %ld "
-					      "after 10,000 requests",
-		      rss0, rss1);
+	cr_assert_leq(after, before + before / 50,
+		      "resident KiB at rest after each 1,000 requests: %ld %ld "
+		      "%ld %ld %ld %ld %ld %ld %ld %ld %ld %ld",
+		      rss[0], rss[1], rss[2], rss[3], rss[4], rss[5], rss[6],
+		      rss[7], rss[8], rss[9], rss[10], rss[11]);
 }
 
 Test(serve, sigterm_finishes_requests_in_flight)
