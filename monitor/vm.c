@@ -156,7 +156,12 @@ int mote_vm_create(uint64_t mem_size, struct mote_vm **out,
 	pthread_mutex_init(&vm->wake_lock, NULL);
 	vm->mem_size = mem_size;
 	vm->io = default_stdio;
-	vm->vm_fd = ioctl(kh->fd, KVM_CREATE_VM, 0);
+	/* The kernel's mmu-notifier registration gives up with EINTR when a
+	 * signal is pending, such as a kick aimed at this worker's last run
+	 * (seen in the sanitized build, whose many mappings make it slow). */
+	do
+		vm->vm_fd = ioctl(kh->fd, KVM_CREATE_VM, 0);
+	while (vm->vm_fd < 0 && errno == EINTR);
 	if (vm->vm_fd < 0) {
 		rc = err_set(err, errno, "KVM_CREATE_VM: %s", strerror(errno));
 		goto fail;
