@@ -26,6 +26,7 @@
 #include "../../serve/config.h"
 #include "../../serve/http.h"
 #include "../../serve/invoke.h"
+#include "../helpers.h"
 #include "../http_client.h"
 
 /* ---- a fake backend: each function name is a behaviour ---- */
@@ -79,7 +80,7 @@ static void run_fake(struct serve_invocation *inv, const char *name)
 			;
 	} else if (strcmp(name, "slow") == 0) {
 		__atomic_add_fetch(&slow_started, 1, __ATOMIC_SEQ_CST);
-		usleep(300 * 1000);
+		usleep(300 * 1000 * time_scale());
 		put(inv, "slow\n");
 	}
 }
@@ -448,16 +449,17 @@ Test(serve_http, queue_full_is_503_with_retry_after)
 		struct http_reply r;
 
 		/* and the header, on a request while two are in */
+		/* both in within a third of slow's time, scaled with it */
 		snprintf(cmd, sizeof(cmd),
 			 "curl -s -o /dev/null %s/fn/slow & curl -s -o /dev/null "
-			 "%s/fn/slow & sleep 0.1",
-			 base, base);
+			 "%s/fn/slow & sleep %u.%u",
+			 base, base, time_scale() / 10, time_scale() % 10);
 		cr_assert_eq(system(cmd), 0);
 		http_curl(&r, "%s/fn/slow", base);
 		cr_assert_eq(r.status, 503);
 		cr_assert_str_eq(http_header(&r, "Retry-After"), "1");
 		cr_assert_str_eq(http_header(&r, "X-Mote-Outcome"), "queue_full");
-		usleep(800 * 1000);
+		usleep(800 * 1000 * time_scale());
 	}
 }
 
@@ -552,8 +554,9 @@ Test(serve_http, drain_answers_requests_in_flight)
 	p = popen(cmd, "r");
 	/* Stop once the request is in flight (a busy host may take longer
 	 * to start curl than the fake takes to answer). */
-	for (int i = 0; i < 500 && !__atomic_load_n(&slow_started,
-						     __ATOMIC_SEQ_CST);
+	for (unsigned i = 0;
+	     i < 500 * time_scale() &&
+	     !__atomic_load_n(&slow_started, __ATOMIC_SEQ_CST);
 	     i++)
 		usleep(10 * 1000);
 	serve_http_stop(server);
