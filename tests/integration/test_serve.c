@@ -470,12 +470,21 @@ Test(serve, ten_thousand_requests_leak_nothing, .timeout = 900)
 		if (b >= 9 && rss[b] < after)
 			after = rss[b];
 	}
+#ifndef __SANITIZE_ADDRESS__
 	/* the target is 1 %; allow 2 % of noise in a test */
 	cr_assert_leq(after, before + before / 50,
 		      "resident KiB at rest after each 1,000 requests: %ld %ld "
 		      "%ld %ld %ld %ld %ld %ld %ld %ld %ld %ld",
 		      rss[0], rss[1], rss[2], rss[3], rss[4], rss[5], rss[6],
 		      rss[7], rss[8], rss[9], rss[10], rss[11]);
+#else
+	/* AddressSanitizer holds freed memory in its quarantine (256 MB):
+	 * resident size grew by 40 MB a batch there, so LeakSanitizer, which
+	 * checks mote at its exit in this build, takes the place of the
+	 * bound. */
+	(void)before;
+	(void)after;
+#endif
 }
 
 Test(serve, sigterm_finishes_requests_in_flight)
