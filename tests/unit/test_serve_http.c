@@ -280,7 +280,8 @@ static void expect_common(const struct http_reply *r)
 
 /* ---- the tests ---- */
 
-TestSuite(serve_http, .init = setup, .fini = teardown, .timeout = 60);
+/* A hang guard: slow takes 300 ms times MOTE_TEST_TIME_SCALE. */
+TestSuite(serve_http, .init = setup, .fini = teardown, .timeout = 180);
 
 Test(serve_http, healthz_readyz_and_unknown_paths)
 {
