@@ -78,7 +78,7 @@ SANITIZER_REPORT := ERROR: [A-Za-z]+Sanitizer|runtime error:
 # emulating a CPU with AMD SVM, whose kernel gives a real /dev/kvm. The
 # guests run 10-50x slower there, so the tests' time limits (never their
 # bounds on what they measure) are scaled by KVMBOX_TIME_SCALE.
-KVMBOX_TIME_SCALE ?= 20
+KVMBOX_TIME_SCALE ?= 10
 ifeq ($(wildcard /dev/kvm),)
 TEST_RUN = tools/kvmbox/setup && \
 	tools/kvmbox/run 'MOTE_TEST_TIME_SCALE=$(KVMBOX_TIME_SCALE) \
