@@ -177,9 +177,11 @@ int mote_vm_create(uint64_t mem_size, struct mote_vm **out,
 	pthread_mutex_init(&vm->wake_lock, NULL);
 	vm->mem_size = mem_size;
 	vm->io = default_stdio;
-	/* The kernel's mmu-notifier registration gives up with EINTR when a
-	 * signal is pending, such as a kick aimed at this worker's last run
-	 * (seen in the sanitized build, whose many mappings make it slow). */
+	/* The kernel's mmu-notifier registration walks every mapping of the
+	 * process and gives up with EINTR if a signal arrives meanwhile
+	 * (seen once in the sanitized test build, whose many mappings make
+	 * the walk slow). The handler runs on the way out, so a retry goes
+	 * on; the kick is blocked outside KVM_RUN and plays no part. */
 	do
 		vm->vm_fd = ioctl(kh->fd, KVM_CREATE_VM, 0);
 	while (vm->vm_fd < 0 && errno == EINTR);
@@ -402,8 +404,13 @@ static int unmap_image(struct mote_vm *vm)
 int vm_prepare_overlay(struct mote_vm *vm, const struct mote_image *img,
 		       const struct vm_overlay *ov, struct mote_err *err)
 {
-	if (vm->img == img && vm->overlay == ov)
+	int rc;
+
+	if (vm->prepared && vm->img == img && vm->overlay == ov)
 		return 0;
+	/* Until the end: a failure on the way, even one that cannot unmap
+	 * again, leaves a VM that the next call prepares from the start. */
+	vm->prepared = false;
 	if (vm->img && unmap_image(vm) < 0)
 		return err_set(err, errno, "unmapping image: %s",
 			       strerror(errno));
@@ -426,9 +433,9 @@ int vm_prepare_overlay(struct mote_vm *vm, const struct mote_image *img,
 		    mmap(vm->mem + e->start, e->end - e->start,
 			 PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED,
 			 ov->memfd, (off_t)e->start) == MAP_FAILED) {
-			int rc = err_set(err, errno ? errno : EINVAL,
-					 "mapping snapshot pages: %s",
-					 strerror(errno ? errno : EINVAL));
+			rc = err_set(err, errno ? errno : EINVAL,
+				     "mapping snapshot pages: %s",
+				     strerror(errno ? errno : EINVAL));
 
 			unmap_image(vm);
 			return rc;
@@ -436,7 +443,7 @@ int vm_prepare_overlay(struct mote_vm *vm, const struct mote_image *img,
 	}
 	vm->overlay = ov;
 	if (set_dma_ranges(vm, img)) {
-		unmap_image(vm); /* not prepared: the next call starts over */
+		unmap_image(vm);
 		return err_set(err, EINVAL, "image segments overlap the heap");
 	}
 	/* The program headers, for the guest's AT_PHDR: read-only to it,
@@ -444,10 +451,12 @@ int vm_prepare_overlay(struct mote_vm *vm, const struct mote_image *img,
 	memset(vm->mem + MOTE_PHDR_GPA, 0, MOTE_PHDR_SIZE);
 	memcpy(vm->mem + MOTE_PHDR_GPA, img->phdr,
 	       img->phnum * sizeof(img->phdr[0]));
-	if (cpu_build_tables(vm->mem, img, &vm->layout, vm->ndev, err) < 0) {
+	rc = cpu_build_tables(vm->mem, img, &vm->layout, vm->ndev, err);
+	if (rc < 0) {
 		unmap_image(vm);
-		return -E2BIG;
+		return rc;
 	}
+	vm->prepared = true;
 	return 0;
 }
 

@@ -28,8 +28,9 @@ struct mote_vm {
 	uint8_t *mem;
 	uint64_t mem_size;
 	struct guest_mem gm;
-	const struct mote_image *img; /* mapped image; tables built for it */
+	const struct mote_image *img; /* mapped image (NULL: none) */
 	const struct vm_overlay *overlay; /* a snapshot's pages over it */
+	bool prepared; /* img and overlay mapped and the tables built */
 	bool used;                    /* ran a guest since creation/reset */
 	struct mote_stdio io;
 	uint64_t out_bytes; /* written to stdout and stderr since the load */
