@@ -44,6 +44,11 @@ unsigned time_scale(void)
 	return (unsigned)v;
 }
 
+double child_deadline_s(void)
+{
+	return 20.0 * time_scale();
+}
+
 static void drain(int *fd, char *buf, size_t *len)
 {
 	char tmp[4096];
@@ -104,7 +109,7 @@ void run_bin_argv(struct run *r, const char *bin, char *const args[])
 	posix_spawnattr_destroy(&attr);
 	close(out[1]);
 	close(err[1]);
-	deadline = start + CHILD_DEADLINE_S * time_scale();
+	deadline = start + child_deadline_s();
 	while (out[0] >= 0 || err[0] >= 0) {
 		struct pollfd p[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
 		double left = deadline - now_s();
@@ -143,7 +148,7 @@ void run_bin_argv(struct run *r, const char *bin, char *const args[])
 		close(err[0]);
 	r->status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
 	cr_assert_not(killed, "mote %s still running after %.0f s; killed",
-		      args[0] ? args[0] : "", CHILD_DEADLINE_S * time_scale());
+		      args[0] ? args[0] : "", child_deadline_s());
 }
 
 void expect_status(const struct run *r, int status)

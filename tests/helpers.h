@@ -12,8 +12,6 @@
 
 #define GUEST(name)	 GUEST_DIR "/" name ".elf"
 #define OUT_MAX		 (64 * 1024)
-#define CHILD_DEADLINE_S 20.0 /* the harness kills mote after this long,
-				* times time_scale() */
 
 /* CLOCK_MONOTONIC in seconds. */
 double now_s(void);
@@ -27,6 +25,10 @@ double now_s(void);
  */
 unsigned time_scale(void);
 
+/* How long the harness lets one run of mote take before it kills it:
+ * 20 s times time_scale(). */
+double child_deadline_s(void);
+
 /* What one run of the mote binary produced. */
 struct run {
 	int status; /* exit status, or 128 + signal */
@@ -38,7 +40,7 @@ struct run {
 /*
  * Runs MOTE_BIN with args (NULL-terminated), collecting stdout and stderr
  * until both close, then reaps it. A child still running after
- * CHILD_DEADLINE_S is killed and the test fails.
+ * child_deadline_s() is killed and the test fails.
  */
 void run_mote_argv(struct run *r, char *const args[]);
 

@@ -16,7 +16,8 @@ struct http_reply {
 
 /*
  * Runs `curl -s -D <file> ARGS`, ARGS being fmt formatted (a shell
- * fragment, so quote what needs it). curl gives up after 20 s.
+ * fragment, so quote what needs it). curl gives up after 20 s times
+ * time_scale().
  */
 void http_curl(struct http_reply *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -422,11 +422,11 @@ static pid_t spawn_mote(char *const args[], int *out_fd)
 }
 
 /* Reads fd until `want` has appeared in it; fails at EOF or after
- * CHILD_DEADLINE_S. */
+ * child_deadline_s(). */
 static void read_until(int fd, const char *want, char *buf, size_t size)
 {
 	size_t len = 0;
-	double deadline = now_s() + CHILD_DEADLINE_S * time_scale();
+	double deadline = now_s() + child_deadline_s();
 
 	buf[0] = '\0';
 	while (!strstr(buf, want)) {
@@ -435,7 +435,7 @@ static void read_until(int fd, const char *want, char *buf, size_t size)
 		ssize_t k;
 
 		cr_assert_lt(now_s(), deadline, "no \"%s\" after %.0f s: %s",
-			     want, CHILD_DEADLINE_S * time_scale(), buf);
+			     want, child_deadline_s(), buf);
 		FD_ZERO(&set);
 		FD_SET(fd, &set);
 		if (select(fd + 1, &set, NULL, NULL, &tv) <= 0)

@@ -560,6 +560,8 @@ Test(serve_http, drain_answers_requests_in_flight)
 	     !__atomic_load_n(&slow_started, __ATOMIC_SEQ_CST);
 	     i++)
 		usleep(10 * 1000);
+	cr_assert(__atomic_load_n(&slow_started, __ATOMIC_SEQ_CST),
+		  "the slow request never reached the function");
 	serve_http_stop(server);
 	cr_assert_not_null(fgets(code, sizeof(code), p));
 	pclose(p);
