@@ -141,7 +141,7 @@ check: deps
 	$(MAKE) check-clang
 	$(MAKE) check-layers
 	$(MAKE) guest-rt-check
-	$(CHECK_TESTS)
+	+$(CHECK_TESTS)
 	$(MAKE) fuzz-check
 
 ifeq ($(wildcard /dev/kvm),)
