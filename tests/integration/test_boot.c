@@ -21,6 +21,7 @@
 #include "../helpers.h"
 #include "image.h"
 #include "vm.h"
+#include "vm_struct.h"
 
 #define MIB (1ULL << 20)
 
@@ -710,6 +711,77 @@ Test(in_process, boots_hello_and_captures_its_console)
 {
 	expect_hello();
 	expect_hello();
+}
+
+/* How many anonymous mappings overlap [lo, hi) in /proc/self/smaps, and
+ * how many of them carry the no-huge-pages flag ("nh" in VmFlags). */
+static void anon_nohuge(uintptr_t lo, uintptr_t hi, unsigned *anon,
+			unsigned *nohuge)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[512];
+	bool in = false;
+
+	cr_assert_not_null(f, "/proc/self/smaps: %s", strerror(errno));
+	*anon = *nohuge = 0;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long start, end, inode;
+		char path[256] = "";
+
+		if (sscanf(line, "%lx-%lx %*s %*s %*s %lu %255s", &start, &end,
+			   &inode, path) >= 3) {
+			in = start < hi && end > lo && inode == 0 && !path[0];
+			*anon += in;
+		} else if (in && strncmp(line, "VmFlags:", 8) == 0) {
+			*nohuge += strstr(line, " nh") != NULL;
+		}
+	}
+	fclose(f);
+}
+
+/* Where transparent huge pages are "always" (Debian's default), a guest's
+ * few touched pages would be backed by 2 MiB pages; guest memory is
+ * advised against them, and so is the part mapped again when a VM drops
+ * its image for another. */
+Test(in_process, guest_memory_is_never_in_huge_pages)
+{
+	struct mote_image hello, crash;
+	struct mote_vm *vm = NULL;
+	struct mote_err err = {""};
+	struct mote_result res;
+	struct capture out = {0};
+	char *argv[] = {GUEST("hello"), NULL};
+	unsigned anon, nohuge;
+
+	cr_assert_eq(image_open(GUEST("hello"), 16 * MIB, &hello, &err), 0,
+		     "%s", err.msg);
+	cr_assert_eq(image_open(GUEST("crash"), 16 * MIB, &crash, &err), 0,
+		     "%s", err.msg);
+	cr_assert_eq(mote_vm_create(16 * MIB, &vm, &err), 0, "%s", err.msg);
+	mote_vm_set_stdio(vm, &(struct mote_stdio){ .write = capture_console,
+						    .ctx = &out });
+	cr_assert_eq(mote_vm_load(vm, &hello, &(struct mote_args){1, argv, NULL},
+				  &err),
+		     0, "%s", err.msg);
+	cr_assert_eq(mote_vm_run(vm, 0, &res), 0, "%s", res.reason);
+	cr_assert_str_eq(out.buf, "Hello from mote!\n");
+	anon_nohuge((uintptr_t)vm->mem, (uintptr_t)vm->mem + vm->mem_size,
+		    &anon, &nohuge);
+	cr_assert_gt(anon, 0, "no anonymous mapping in guest memory");
+	cr_assert_eq(nohuge, anon, "%u of %u anonymous guest mappings may "
+		     "use huge pages", anon - nohuge, anon);
+	argv[0] = GUEST("crash");
+	cr_assert_eq(mote_vm_load(vm, &crash, &(struct mote_args){1, argv, NULL},
+				  &err),
+		     0, "%s", err.msg);
+	anon_nohuge((uintptr_t)vm->mem, (uintptr_t)vm->mem + vm->mem_size,
+		    &anon, &nohuge);
+	cr_assert_gt(anon, 0, "no anonymous mapping in guest memory");
+	cr_assert_eq(nohuge, anon, "after a second image: %u of %u anonymous "
+		     "guest mappings may use huge pages", anon - nohuge, anon);
+	mote_vm_destroy(vm);
+	image_close(&hello);
+	image_close(&crash);
 }
 
 Test(in_process, survives_a_hostile_guest_and_boots_the_next)
