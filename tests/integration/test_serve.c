@@ -275,27 +275,45 @@ Test(serve, mixed_load_with_200_in_flight, .timeout = 600)
 {
 	/* 200 at once: echo, crash, spin (200 ms timeout) and flood; every
 	 * response must be the right one. */
-	char cmd[1024];
+	char cmd[1536], idle[32];
 	unsigned t = 60 * time_scale();
+	int rc;
+
+	/* Not a test of the idle timeout (the slow client's is): 200 curls
+	 * started at once on a busy machine may connect long before they
+	 * send, under tools/kvmbox past the 20 s it is scaled to, and serve
+	 * rightly closes such a connection unanswered. So a server whose
+	 * idle timeout is curl's own limit. */
+	snprintf(idle, sizeof(idle), "%us", t);
+	cr_assert_eq(stop_mote(), 0);
+	unlink(log_path);
+	start_mote((const char *const[]){"--idle-timeout", idle, NULL});
 
 	snprintf(cmd, sizeof(cmd),
 		 "t=%u; d=$(mktemp -d); for i in $(seq 1 200); do "
 		 "case $((i %% 4)) in "
-		 "0) (curl -s --max-time $t -d \"n$i\" -w ' %%{http_code}' "
-		 "%s/fn/echo > $d/$i) & ;; "
-		 "1) (curl -s --max-time $t -o /dev/null -w '%%{http_code}' "
-		 "%s/fn/crash > $d/$i) & ;; "
-		 "2) (curl -s --max-time $t -o /dev/null -w '%%{http_code}' "
-		 "%s/fn/spin > $d/$i) & ;; "
-		 "3) (curl -s --max-time $t -o /dev/null -w '%%{http_code}' "
-		 "%s/fn/flood > $d/$i) & ;; esac; done; wait; bad=0; "
+		 "0) (curl -sS --max-time $t -d \"n$i\" -w ' %%{http_code}' "
+		 "%s/fn/echo > $d/$i 2>$d/$i.err) & ;; "
+		 "1) (curl -sS --max-time $t -o /dev/null -w '%%{http_code}' "
+		 "%s/fn/crash > $d/$i 2>$d/$i.err) & ;; "
+		 "2) (curl -sS --max-time $t -o /dev/null -w '%%{http_code}' "
+		 "%s/fn/spin > $d/$i 2>$d/$i.err) & ;; "
+		 "3) (curl -sS --max-time $t -o /dev/null -w '%%{http_code}' "
+		 "%s/fn/flood > $d/$i 2>$d/$i.err) & ;; esac; done; wait; bad=0; "
 		 "for i in $(seq 1 200); do case $((i %% 4)) in "
 		 "0) want=\"n$i 200\";; 1) want=502;; 2) want=504;; 3) want=502;; "
 		 "esac; [ \"$(cat $d/$i)\" = \"$want\" ] || "
-		 "{ echo \"$i: $(cat $d/$i) != $want\"; bad=1; }; done; "
+		 "{ echo \"$i: $(cat $d/$i) != $want $(cat $d/$i.err)\"; "
+		 "bad=1; }; done; "
 		 "rm -rf $d; exit $bad",
 		 t, base, base, base, base);
-	cr_assert_eq(system(cmd), 0);
+	rc = system(cmd);
+	if (rc != 0) {
+		/* mote's access log says what the server saw of each */
+		snprintf(cmd, sizeof(cmd), "tail -n 40 %s >&2", log_path);
+		(void)!system(cmd);
+	}
+	cr_assert_eq(rc, 0, "wrong responses (above, then mote's log)");
 }
 
 /* The serving process: mote itself, or the jailed child it waits for. */
