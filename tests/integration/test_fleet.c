@@ -703,8 +703,18 @@ Test(fleet_teardown, two_thousand_vms_leave_no_fd_or_memory_behind)
 	rss = resident_kib();
 	cr_assert_eq(fds, fds0, "%d fds open after 2000 VMs, %d before", fds,
 		     fds0);
+#ifndef __SANITIZE_ADDRESS__
 	cr_assert_leq(rss, rss0 + 8 * 1024,
 		      "resident %ld KiB after 2000 VMs, %ld KiB before", rss,
 		      rss0);
+#else
+	/* AddressSanitizer holds freed memory in its quarantine (256 MB):
+	 * under tools/kvmbox the 2,000 VMs' freed allocations came to
+	 * 8-10 MB of it, so LeakSanitizer, which checks this process at
+	 * its exit in this build, takes the place of the bound, as in
+	 * serve's leak test. */
+	(void)rss;
+	(void)rss0;
+#endif
 	image_close(&hello.img);
 }
