@@ -148,7 +148,7 @@ ifeq ($(wildcard /dev/kvm),)
 # In tools/kvmbox (tests/tests.mk) each VM emulates one vCPU on one host
 # core, so the two suites run side by side, each in its own VM, once both
 # builds are done.
-CHECK_TESTS = tools/kvmbox/setup && \
+CHECK_TESTS = tools/kvmbox/setup && tools/kvmbox/selftest && \
 	$(MAKE) all build/tests/mote-tests build/tests/mote-jailtest && \
 	$(MAKE) BUILD=build-asan SAN=1 all build-asan/tests/mote-tests \
 		build-asan/tests/mote-jailtest && \
