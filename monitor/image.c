@@ -278,12 +278,15 @@ int image_parse(const void *data, size_t size, uint64_t mem_size,
 	img->phnum = eh->e_phnum;
 	for (unsigned i = 0; i < eh->e_phnum; i++) {
 		switch (ph[i].p_type) {
+		/* goto fail: a PT_TLS before it has been copied out */
 		case PT_INTERP:
-			return err_set(err, EINVAL,
-				       "not statically linked (has PT_INTERP)");
+			rc = err_set(err, EINVAL,
+				     "not statically linked (has PT_INTERP)");
+			goto fail;
 		case PT_DYNAMIC:
-			return err_set(err, EINVAL,
-				       "not statically linked (has PT_DYNAMIC)");
+			rc = err_set(err, EINVAL,
+				     "not statically linked (has PT_DYNAMIC)");
+			goto fail;
 		case PT_TLS:
 			rc = add_tls(&ph[i], i, size, data, img, err);
 			if (rc)

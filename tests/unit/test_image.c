@@ -345,6 +345,20 @@ static void add_tls(struct elf *e, uint64_t filesz, uint64_t memsz,
 				   .p_align = align};
 }
 
+/* The PT_TLS template is copied out before a later header fails the
+ * image; the fuzzer found it leaked then (LeakSanitizer checks it in the
+ * sanitized build). */
+Test(image, rejects_an_interpreter_after_thread_local_storage)
+{
+	struct elf e;
+
+	make_elf(&e);
+	add_tls(&e, DATA_FILESZ, 0x100, 64);
+	ehdr(&e)->e_phnum = 5;
+	*phdr(&e, 4) = (Elf64_Phdr){.p_type = PT_INTERP};
+	expect_invalid(&e, "not statically linked (has PT_INTERP)");
+}
+
 Test(image, accepts_thread_local_storage_and_keeps_its_template)
 {
 	struct elf e;
